@@ -1,0 +1,51 @@
+// One Prisma client per database: embedded PGlite by default, a PostgreSQL server when configured.
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type Database = {
+  prisma: PrismaClient;
+  kind: Config['database']['kind'];
+  /** The adapter factory the schema engine needs for migrations. */
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  /** Called with every SQL statement Prisma sends (tests count them: the N+1 guard). */
+  onStatement?: (sql: string) => void;
+};
+
+export async function openDatabase(config: Config['database'], options: DatabaseOptions = {}): Promise<Database> {
+  let adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  let closeDriver: () => Promise<void>;
+  if (config.kind === 'postgres') {
+    adapterFactory = new PrismaPg({ connectionString: config.url, max: config.poolSize });
+    closeDriver = async () => {};
+  } else {
+    const pglite = new PGlite(config.dataDir);
+    await pglite.waitReady;
+    adapterFactory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+    closeDriver = () => pglite.close();
+  }
+  const prisma = new PrismaClient({
+    adapter: adapterFactory,
+    log: options.onStatement ? [{ emit: 'event', level: 'query' }] : [],
+  });
+  if (options.onStatement) {
+    const onStatement = options.onStatement;
+    prisma.$on('query' as never, (event: { query: string }) => onStatement(event.query));
+  }
+  return {
+    prisma,
+    kind: config.kind,
+    adapterFactory,
+    async close() {
+      await prisma.$disconnect();
+      await closeDriver();
+    },
+  };
+}

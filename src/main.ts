@@ -1,0 +1,28 @@
+// `npm start`: configuration from the environment, then the gateway until SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config.js';
+import { startGateway } from './server/start.js';
+
+try {
+  const config = loadConfig();
+  const gateway = await startGateway(config);
+  const shutdown = (signal: string) => {
+    gateway.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    gateway.stop().then(
+      () => {
+        clearTimeout(force);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+}

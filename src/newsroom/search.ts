@@ -1,0 +1,63 @@
+// Full-text search: PostgreSQL's weighted, stemmed `searchVector` (GIN-indexed), ranked, with
+// highlighted headline and snippet. The same SQL runs on PGlite and PostgreSQL.
+import type { Context } from '../context.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { ArticleFilter } from './articles.js';
+import { sectionSubtreeIds } from './loaders.js';
+import { visibleArticleSql } from './visibility.js';
+
+export type SearchHit = { id: number; rank: number; headline: string; snippet: string };
+
+const highlight = 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true';
+const snippet = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "';
+
+/** The article filter as SQL conditions on alias `a` (search cannot go through Prisma's where). */
+async function filterSql(ctx: Context, filter: ArticleFilter): Promise<Prisma.Sql[]> {
+  const conditions = [Prisma.raw(visibleArticleSql(ctx.viewer))];
+  if (filter.section != null) {
+    conditions.push(Prisma.sql`a."sectionId" = ANY(${await sectionSubtreeIds(ctx.loaders, filter.section)}::int[])`);
+  }
+  if (filter.author != null) {
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "ArticleAuthor" aa JOIN "Author" au ON au.id = aa."authorId"
+      WHERE aa."articleId" = a.id AND au.slug = ${filter.author})`);
+  }
+  if (filter.tag != null) {
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "ArticleTag" at JOIN "Tag" tg ON tg.id = at."tagId"
+      WHERE at."articleId" = a.id AND tg.slug = ${filter.tag})`);
+  }
+  if (filter.kind?.length) conditions.push(Prisma.sql`a.kind::text = ANY(${filter.kind}::text[])`);
+  if (filter.edition != null) {
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "EditionPlacement" p JOIN "Edition" e ON e.id = p."editionId"
+      WHERE p."articleId" = a.id AND e.slug = ${filter.edition})`);
+  }
+  if (filter.publishedAfter) conditions.push(Prisma.sql`a."publishedAt" >= ${filter.publishedAfter}`);
+  if (filter.publishedBefore) conditions.push(Prisma.sql`a."publishedAt" < ${filter.publishedBefore}`);
+  return conditions;
+}
+
+/** One page of hits, best first (rank, then newest). */
+export async function searchArticles(
+  ctx: Context,
+  text: string,
+  filter: ArticleFilter,
+  page: { offset: number; limit: number },
+): Promise<SearchHit[]> {
+  const where = Prisma.join(await filterSql(ctx, filter), ' AND ');
+  const rows = await ctx.prisma.$queryRaw<SearchHit[]>(Prisma.sql`
+    SELECT a.id, ts_rank_cd(a."searchVector", q, 1) AS rank,
+      ts_headline('english', a.headline, q, ${highlight}) AS headline,
+      ts_headline('english', coalesce(a.summary, '') || E'\n' || a.body, q, ${snippet}) AS snippet
+    FROM "Article" a, websearch_to_tsquery('english', ${text}) q
+    WHERE a."searchVector" @@ q AND ${where}
+    ORDER BY rank DESC, a."publishedAt" DESC, a.id DESC
+    OFFSET ${page.offset} LIMIT ${page.limit}`);
+  return rows.map((row) => ({ ...row, id: Number(row.id), rank: Number(row.rank) }));
+}
+
+export async function countSearch(ctx: Context, text: string, filter: ArticleFilter): Promise<number> {
+  const where = Prisma.join(await filterSql(ctx, filter), ' AND ');
+  const [row] = await ctx.prisma.$queryRaw<{ count: bigint }[]>(Prisma.sql`
+    SELECT count(*) AS count FROM "Article" a, websearch_to_tsquery('english', ${text}) q
+    WHERE a."searchVector" @@ q AND ${where}`);
+  return Number(row?.count ?? 0);
+}

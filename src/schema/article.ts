@@ -1,0 +1,214 @@
+// Article: the node readers fetch by id or slug, its byline, media, corrections and related
+// stories, and the `articles` list with filters and orderings.
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { resolveCursorConnection, resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../context.js';
+import {
+  articleWhere,
+  findArticlesInOrder,
+  mostReadCount,
+  mostReadIds,
+  newestPage,
+  type ArticleFilter,
+  type PopularityWindow,
+} from '../newsroom/articles.js';
+import { visibleArticleWhere } from '../newsroom/visibility.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { userError } from './errors.js';
+import { decodeKeyCursor, encodeKeyCursor, pageOptions } from './pagination.js';
+
+export const ArticleKind = builder.enumType('ArticleKind', {
+  values: ['NEWS', 'ANALYSIS', 'FEATURE', 'OPINION', 'EDITORIAL', 'REVIEW', 'OBITUARY'] as const,
+});
+export const ArticleStatus = builder.enumType('ArticleStatus', {
+  values: ['DRAFT', 'SCHEDULED', 'PUBLISHED', 'UNPUBLISHED'] as const,
+});
+export const BylineRole = builder.enumType('BylineRole', {
+  values: ['AUTHOR', 'REPORTER', 'CONTRIBUTOR', 'PHOTOGRAPHER', 'EDITOR', 'AGENCY'] as const,
+});
+export const PopularityWindowEnum = builder.enumType('PopularityWindow', {
+  description: 'How far back read counts are summed.',
+  values: { HOUR: {}, DAY: {}, WEEK: {}, MONTH: {} } as const,
+});
+export const ArticleOrder = builder.enumType('ArticleOrder', {
+  values: {
+    NEWEST: { description: 'Newest published first.' },
+    MOST_READ: { description: 'Most read in `window` first; lists only articles read in the window.' },
+  } as const,
+});
+
+/** Parses the numeric part of a global id; anything else is a typed input error. */
+export function parseIntId(id: string | number): number {
+  const value = typeof id === 'number' ? id : /^\d{1,10}$/.test(id) ? Number(id) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > 2_147_483_647) {
+    throw userError(`"${id}" is not a valid id.`, 'INVALID_ID');
+  }
+  return value;
+}
+
+export const Media = builder.prismaObject('Media', {
+  description: 'An image with the caption and credit printed under it.',
+  fields: (t) => ({
+    url: t.exposeString('url'),
+    caption: t.exposeString('caption', { nullable: true }),
+    credit: t.exposeString('credit', { nullable: true }),
+    altText: t.exposeString('altText', { nullable: true }),
+    width: t.exposeInt('width', { nullable: true }),
+    height: t.exposeInt('height', { nullable: true }),
+  }),
+});
+
+export const Correction = builder.prismaObject('Correction', {
+  fields: (t) => ({
+    text: t.exposeString('text'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const BylineEntry = builder.prismaObject('ArticleAuthor', {
+  name: 'BylineEntry',
+  description: 'One name in a byline, in the order printed.',
+  fields: (t) => ({
+    author: t.relation('author'),
+    role: t.expose('role', { type: BylineRole }),
+    position: t.exposeInt('position'),
+  }),
+});
+
+export const Article = builder.prismaNode('Article', {
+  id: { field: 'id' },
+  nullable: true,
+  // Loading by global id applies the same visibility rule as every other path.
+  findUnique: (id, ctx) => ({ id: parseIntId(id), AND: [visibleArticleWhere(ctx.viewer)] }),
+  fields: (t) => ({
+    slug: t.exposeString('slug'),
+    headline: t.exposeString('headline'),
+    summary: t.exposeString('summary', { nullable: true }),
+    body: t.exposeString('body', { description: 'Markdown.' }),
+    kind: t.expose('kind', { type: ArticleKind }),
+    status: t.expose('status', { type: ArticleStatus }),
+    dateline: t.exposeString('dateline', { nullable: true }),
+    publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'The public "Updated" time: set by corrections and edits after publication.',
+    }),
+    section: t.relation('section'),
+    byline: t.relation('bylines', { query: { orderBy: [{ position: 'asc' }, { authorId: 'asc' }] } }),
+    heroMedia: t.relation('heroMedia', { nullable: true }),
+    corrections: t.relation('corrections', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+  }),
+});
+
+builder.prismaObjectField(Article, 'related', (t) =>
+  t.field({
+    type: [Article],
+    description: 'Published stories sharing tags (first) or the section, newest first among equals.',
+    args: { first: t.arg.int({ defaultValue: 5 }) },
+    resolve: async (article, args, ctx, info) => {
+      const first = args.first ?? 5;
+      if (first < 0 || first > 20) throw userError('"first" must be between 0 and 20.', 'PAGE_SIZE_TOO_LARGE', { max: 20 });
+      const ids = await ctx.loaders.related(first).load(article.id);
+      return findArticlesInOrder(ctx, queryFromInfo({ context: ctx, info }), ids);
+    },
+  })
+);
+
+export const ArticleFilterInput = builder.inputType('ArticleFilter', {
+  description: 'All given conditions must hold. Unknown slugs match nothing.',
+  fields: (t) => ({
+    section: t.string({ description: 'Section slug; includes its subsections.' }),
+    author: t.string({ description: 'Author slug (anyone in the byline).' }),
+    tag: t.string({ description: 'Tag slug.' }),
+    kind: t.field({ type: [ArticleKind] }),
+    edition: t.string({ description: 'Edition slug: articles placed in that edition.' }),
+    publishedAfter: t.field({ type: 'DateTime', description: 'Inclusive.' }),
+    publishedBefore: t.field({ type: 'DateTime', description: 'Exclusive.' }),
+  }),
+});
+
+export const ArticleConnection = builder.connectionObject(
+  { type: Article, name: 'ArticleConnection' },
+  { name: 'ArticleEdge' },
+);
+builder.objectField(ArticleConnection, 'totalCount', (t) =>
+  t.int({
+    description: 'How many articles the list holds across all pages.',
+    resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
+  }),
+);
+
+type ArticleListArgs = DefaultConnectionArguments & {
+  filter?: ArticleFilter | null;
+  orderBy?: 'NEWEST' | 'MOST_READ' | null;
+  window?: PopularityWindow | null;
+};
+
+/** The arguments every article list takes (top-level and below sections, authors, tags). */
+export const articleListArgs = builder.args((t) => ({
+  filter: t.field({ type: ArticleFilterInput }),
+  orderBy: t.field({ type: ArticleOrder, defaultValue: 'NEWEST' }),
+  window: t.field({ type: PopularityWindowEnum, defaultValue: 'DAY', description: 'For MOST_READ.' }),
+}));
+
+/** Resolves any article list: one statement for the page, one more only if totalCount is asked. */
+export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo, args: ArticleListArgs, fixed: ArticleFilter = {}) {
+  const options = pageOptions(args);
+  const where = await articleWhere(ctx, { ...args.filter, ...fixed });
+  const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }) as Prisma.ArticleFindManyArgs;
+  if (args.orderBy === 'MOST_READ') {
+    const window = args.window ?? 'DAY';
+    const connection = await resolveOffsetConnection(options, async ({ offset, limit }) =>
+      findArticlesInOrder(ctx, query, await mostReadIds(ctx, where, window, { offset, limit })),
+    );
+    return { ...connection, totalCount: () => mostReadCount(ctx, where, window) };
+  }
+  const toKey = (cursor: string) => {
+    const [publishedAt, id] = decodeKeyCursor('newest', cursor);
+    if (typeof publishedAt !== 'number' || typeof id !== 'number') throw userError('Invalid cursor.', 'INVALID_CURSOR');
+    return { publishedAt: new Date(publishedAt), id };
+  };
+  const connection = await resolveCursorConnection(
+    {
+      ...options,
+      toCursor: (a: { publishedAt: Date | null; id: number }) => encodeKeyCursor('newest', [a.publishedAt?.getTime() ?? 0, a.id]),
+    } as never,
+    ({ after, before, limit, inverted }) =>
+      newestPage(ctx, query, where, {
+        after: after ? toKey(after) : undefined,
+        before: before ? toKey(before) : undefined,
+        limit,
+        inverted,
+      }),
+  );
+  return { ...connection, totalCount: () => ctx.prisma.article.count({ where }) };
+}
+
+builder.queryFields((t) => ({
+  article: t.prismaField({
+    type: 'Article',
+    nullable: true,
+    description: 'One article by global id or slug; null when there is none the viewer may read.',
+    args: {
+      id: t.arg.globalID({ for: [Article] }),
+      slug: t.arg.string(),
+    },
+    resolve: (query, _root, args, ctx) => {
+      if ((args.id == null) === (args.slug == null)) throw userError('Give exactly one of "id" and "slug".');
+      const key = args.id ? { id: parseIntId(String(args.id.id)) } : { slug: args.slug! };
+      return ctx.prisma.article.findUnique({ ...query, where: { ...key, AND: [visibleArticleWhere(ctx.viewer)] } });
+    },
+  }),
+  articles: t.connection(
+    {
+      type: Article,
+      description: 'Articles, newest first or most read in a window, filtered.',
+      args: articleListArgs,
+      resolve: (_root, args, ctx, info) => resolveArticleList(ctx, info, args) as never,
+    },
+    ArticleConnection,
+  ),
+}));

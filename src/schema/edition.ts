@@ -1,0 +1,84 @@
+// Edition: a dated issue (the daily e-paper and others) with its ordered placements.
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { visibleArticleWhere } from '../newsroom/visibility.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { userError } from './errors.js';
+import { pageOptions } from './pagination.js';
+
+export const EditionKind = builder.enumType('EditionKind', { values: ['DAILY', 'PRINT', 'REGIONAL', 'SPECIAL'] as const });
+
+export const EditionPlacement = builder.prismaObject('EditionPlacement', {
+  description: 'Where an article stands in an edition.',
+  fields: (t) => ({
+    page: t.exposeInt('page'),
+    position: t.exposeInt('position'),
+    article: t.relation('article'),
+  }),
+});
+
+export const Edition = builder.prismaNode('Edition', {
+  id: { field: 'id' },
+  fields: (t) => ({
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    kind: t.expose('kind', { type: EditionKind }),
+    date: t.expose('date', { type: 'Date' }),
+    placements: t.relation('placements', {
+      description: 'Published articles in page and position order.',
+      query: (_args, ctx) => ({
+        where: { article: visibleArticleWhere(ctx.viewer) },
+        orderBy: [{ page: 'asc' }, { position: 'asc' }],
+      }),
+    }),
+  }),
+});
+
+const EditionConnection = builder.connectionObject({ type: Edition, name: 'EditionConnection' }, { name: 'EditionEdge' });
+builder.objectField(EditionConnection, 'totalCount', (t) =>
+  t.int({ resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount() }),
+);
+
+builder.queryFields((t) => ({
+  edition: t.prismaField({
+    type: 'Edition',
+    nullable: true,
+    description: 'One edition by slug, or by date and kind (the daily e-paper by default).',
+    args: {
+      slug: t.arg.string(),
+      date: t.arg({ type: 'Date' }),
+      kind: t.arg({ type: EditionKind, defaultValue: 'DAILY' }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      if ((args.slug == null) === (args.date == null)) throw userError('Give exactly one of "slug" and "date".');
+      const where: Prisma.EditionWhereUniqueInput = args.slug
+        ? { slug: args.slug }
+        : { kind_date: { kind: args.kind ?? 'DAILY', date: args.date! } };
+      return ctx.prisma.edition.findUnique({ ...query, where });
+    },
+  }),
+  editions: t.connection(
+    {
+      type: Edition,
+      description: 'Editions, newest date first.',
+      args: {
+        kind: t.arg({ type: EditionKind }),
+        from: t.arg({ type: 'Date', description: 'Inclusive.' }),
+        to: t.arg({ type: 'Date', description: 'Inclusive.' }),
+      },
+      resolve: async (_root, args, ctx, info) => {
+        const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }) as Prisma.EditionFindManyArgs;
+        const where: Prisma.EditionWhereInput = {
+          ...(args.kind ? { kind: args.kind } : {}),
+          date: { ...(args.from ? { gte: args.from } : {}), ...(args.to ? { lte: args.to } : {}) },
+        };
+        const connection = await resolveOffsetConnection(pageOptions(args), ({ offset, limit }) =>
+          ctx.prisma.edition.findMany({ ...query, where, orderBy: [{ date: 'desc' }, { id: 'desc' }], skip: offset, take: limit }),
+        );
+        return { ...connection, totalCount: () => ctx.prisma.edition.count({ where }) } as never;
+      },
+    },
+    EditionConnection,
+  ),
+}));

@@ -1,0 +1,42 @@
+// Connection arguments shared by every list: a page size over the maximum is an error (never
+// silently clamped), and cursors that do not parse are typed input errors.
+import { decodeBase64, encodeBase64 } from '@pothos/core';
+import type { DefaultConnectionArguments } from '@pothos/plugin-relay';
+import { userError } from './errors.js';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export function checkPageSize(args: { first?: number | null; last?: number | null }, max = MAX_PAGE_SIZE) {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value == null) continue;
+    if (value < 0) throw userError(`"${name}" must not be negative.`);
+    if (value > max) {
+      throw userError(`"${name}" is ${value}; the largest page is ${max}. Page with "after" instead.`, 'PAGE_SIZE_TOO_LARGE', { max });
+    }
+  }
+}
+
+export function pageOptions(args: DefaultConnectionArguments) {
+  checkPageSize(args);
+  return { args, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE };
+}
+
+/** An opaque cursor holding a keyset position: `kind` guards against mixing orderings. */
+export function encodeKeyCursor(kind: string, values: (string | number)[]): string {
+  return encodeBase64(`${kind}:${JSON.stringify(values)}`);
+}
+
+export function decodeKeyCursor(kind: string, cursor: string): unknown[] {
+  try {
+    const text = decodeBase64(cursor);
+    if (text.startsWith(`${kind}:`)) {
+      const values: unknown = JSON.parse(text.slice(kind.length + 1));
+      if (Array.isArray(values)) return values;
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw userError(`Invalid cursor "${cursor}" for this list.`, 'INVALID_CURSOR');
+}

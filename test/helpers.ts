@@ -1,0 +1,81 @@
+// Test set-up on real databases: an in-memory PGlite, or a fresh database on the PostgreSQL
+// server of TEST_DATABASE_URL (dropped afterwards). Every SQL statement Prisma sends is recorded.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig, type Config } from '../src/config.js';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { applyMigrations } from '../src/db/migrations.js';
+import { createLogger } from '../src/logger.js';
+import { createGateway, type Gateway } from '../src/server/gateway.js';
+
+export const onPostgres = process.env.TEST_DB === 'postgres';
+
+export type TestDatabase = Database & { statements: string[]; dispose(): Promise<void> };
+
+/** A migrated, empty database for one test file. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const statements: string[] = [];
+  const onStatement = (sql: string) => statements.push(sql);
+  if (!onPostgres) {
+    const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { onStatement });
+    await applyMigrations(db.adapterFactory);
+    return Object.assign(db, { statements, dispose: () => db.close() });
+  }
+  const serverUrl = process.env.TEST_DATABASE_URL!;
+  const name = `newsroom_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 }, { onStatement });
+  await applyMigrations(db.adapterFactory);
+  return Object.assign(db, {
+    statements,
+    async dispose() {
+      await db.close();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  });
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', ...overrides });
+}
+
+export type GraphQLResponse<T = any> = { data?: T; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };
+
+export type TestGateway = Gateway & {
+  db: TestDatabase;
+  /** POSTs one operation in-process and returns the parsed body. */
+  query<T = any>(document: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Runs an operation and returns how many SQL statements it caused. */
+  countStatements(document: string, variables?: Record<string, unknown>): Promise<{ count: number; response: GraphQLResponse; sql: string[] }>;
+};
+
+export function createTestGateway(db: TestDatabase, config = testConfig()): TestGateway {
+  const gateway = createGateway({ config, db, logger: createLogger('silent') });
+  const query: TestGateway['query'] = async (document, variables, headers = {}) => {
+    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query: document, variables }),
+    });
+    return response.json();
+  };
+  return {
+    ...gateway,
+    db,
+    query,
+    async countStatements(document, variables) {
+      const before = db.statements.length;
+      const response = await query(document, variables);
+      const sql = db.statements.slice(before);
+      return { count: sql.length, response, sql };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// Every test runs on embedded PGlite; with TEST_DATABASE_URL set, all of them run a second time
+// against that PostgreSQL server (each file in a fresh database of its own).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const postgresUrl = process.env.TEST_DATABASE_URL;
+
+export default defineConfig({
+  test: {
+    root,
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // PGlite and the WASM schema engine are CPU-heavy; two workers suit a 2-core machine.
+    maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'pglite', env: { TEST_DB: 'pglite' } } },
+      ...(postgresUrl ? [{ extends: true, test: { name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+    ],
+  },
+});
