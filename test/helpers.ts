@@ -79,3 +79,13 @@ export function createTestGateway(db: TestDatabase, config = testConfig()): Test
     },
   };
 }
+
+/** A gateway over a fresh database holding the demo newsroom. */
+export async function createDemoGateway(): Promise<TestGateway> {
+  const { seedDemo } = await import('../prisma/seed.js');
+  const db = await createTestDatabase();
+  await seedDemo(db.prisma);
+  return createTestGateway(db);
+}
+
+export const MAIN_STORY = 'china-tells-ai-leaders-to-avoid-us-travel';

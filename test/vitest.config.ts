@@ -8,6 +8,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
+  // graphql 16 ships CJS (`main`) and ESM (`module`); Node loads the CJS one for our dependencies,
+  // so the tests must too, or two copies meet ("from another module or realm").
+  resolve: { alias: { graphql: path.join(root, 'node_modules/graphql/index.js') } },
   test: {
     root,
     include: ['test/**/*.test.ts'],

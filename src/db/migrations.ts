@@ -10,6 +10,8 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const prismaDir = path.join(root, 'prisma');
@@ -79,9 +81,14 @@ export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFac
   }
 }
 
-/** The SQL that would take the migrations to schema.prisma; empty when they agree. */
-export async function diffMigrationsToSchema(factory: SqlMigrationAwareDriverAdapterFactory): Promise<string> {
-  const engine = await openSchemaEngine(factory);
+/**
+ * The SQL that would take the migrations to schema.prisma ('-- This is an empty migration.' when
+ * they agree). It replays the migrations on an in-memory PGlite shadow database, so it needs no
+ * server (adapter-pg's shadow database ignores the database name of a connection string).
+ */
+export async function diffMigrationsToSchema(): Promise<string> {
+  const pglite = new PGlite('memory://');
+  const engine = await openSchemaEngine(new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory);
   try {
     const migrations = await readMigrationList();
     const result = await engine.diff({
@@ -94,5 +101,6 @@ export async function diffMigrationsToSchema(factory: SqlMigrationAwareDriverAda
     return (result.stdout ?? '').trim();
   } finally {
     engine.free();
+    await pglite.close();
   }
 }

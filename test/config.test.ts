@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has a default for everything: embedded PGlite in ./data on port 4000', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data' });
+    expect(config.seedDemo).toBe(true);
+    expect(config.graphiql).toBe(true);
+  });
+
+  it('uses the PostgreSQL server of DATABASE_URL', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/news', DATABASE_POOL_SIZE: '20' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u@db:5432/news', poolSize: 20 });
+  });
+
+  it('names every wrong variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SEED_DEMO: 'maybe' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SEED_DEMO: 'maybe' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('PORT');
+      expect(message).toContain('DATABASE_URL');
+      expect(message).toContain('SEED_DEMO');
+    }
+  });
+
+  it('stops the process at start with a message naming the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '99999', DATABASE_URL: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('PORT');
+  });
+});

@@ -1,0 +1,69 @@
+// `npm start` for real: a server on port 0 over an on-disk PGlite directory.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { startGateway } from '../src/server/start.js';
+import { onPostgres, testConfig } from './helpers.js';
+
+// The embedded default is what this file exercises; the PostgreSQL run covers the same API elsewhere.
+describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-data-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  const config = () => testConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+
+  it('migrates, loads the demo on first start, serves GraphQL and GraphiQL over HTTP', async () => {
+    const gateway = await startGateway(config(), createLogger('silent'));
+    try {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ edition(date: "2025-03-01") { name } articles(first: 3) { totalCount } }' }),
+      });
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body.data.edition.name).toContain('March 01, 2025');
+      expect(body.data.articles.totalCount).toBeGreaterThan(20);
+
+      const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/graphiql/i);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('on the next start keeps the data: no migration re-applied, no second demo', async () => {
+    const gateway = await startGateway(config(), createLogger('silent'));
+    try {
+      const migrations = await gateway.db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM _prisma_migrations`;
+      expect(Number(migrations[0]!.n)).toBe(1);
+      const editions = await gateway.db.prisma.edition.count({ where: { slug: 'daily-2025-03-01' } });
+      expect(editions).toBe(1);
+      const articles = await gateway.db.prisma.article.count();
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ articles(first: 1) { totalCount } }' }),
+      });
+      expect((await response.json()).data.articles.totalCount).toBeLessThan(articles);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('without GraphiQL a browser gets no IDE', async () => {
+    const gateway = await startGateway(testConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRAPHIQL: 'false' }), createLogger('silent'));
+    try {
+      const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toMatch(/graphiql/i);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+// The N+1 guard: the SQL statements a page causes do not grow with the sizes of its lists.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoGateway, MAIN_STORY, type TestGateway } from './helpers.js';
+
+const operation = (name: string) =>
+  readFileSync(new URL(`../schema/operations/${name}.graphql`, import.meta.url), 'utf8') +
+  readFileSync(new URL('../schema/operations/fragments.graphql', import.meta.url), 'utf8');
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await createDemoGateway();
+});
+afterAll(() => gw?.db.dispose());
+
+async function statementsFor(document: string, variables: Record<string, unknown>) {
+  const { count, response } = await gw.countStatements(document, variables);
+  expect(response.errors).toBeUndefined();
+  return { count, data: response.data as any };
+}
+
+describe('statements per request', () => {
+  it('the whole sample page costs the same for 20-article lists as for 2-article lists', async () => {
+    const page = operation('ArticlePage');
+    const small = await statementsFor(page, { slug: MAIN_STORY, editionDate: '2025-03-01', latest: 2, popular: 2, editorials: 2 });
+    const large = await statementsFor(page, { slug: MAIN_STORY, editionDate: '2025-03-01', latest: 20, popular: 9, editorials: 6 });
+    expect(small.data.latest.edges).toHaveLength(2);
+    expect(large.data.latest.edges).toHaveLength(20);
+    expect(large.data.mostPopular).toHaveLength(9);
+    expect(large.data.editorials.edges).toHaveLength(6);
+    expect(large.data.latest.edges.every((e: any) => e.node.byline.length > 0 && e.node.section && e.node.tags)).toBe(true);
+    expect(large.count).toBe(small.count);
+    // Issue 5 brings this down; this bound only keeps it from creeping up unnoticed.
+    expect(large.count).toBeLessThanOrEqual(40);
+  });
+
+  it('a section front, the edition front and search do not grow with their lists', async () => {
+    for (const [name, vars, sizes] of [
+      ['SectionFront', { slug: 'world' }, ['first', 2, 20]],
+      ['Search', { query: 'government' }, ['first', 2, 20]],
+    ] as const) {
+      const small = await statementsFor(operation(name), { ...vars, [sizes[0]]: sizes[1] });
+      const large = await statementsFor(operation(name), { ...vars, [sizes[0]]: sizes[2] });
+      expect(large.count, name).toBe(small.count);
+    }
+    const edition = await statementsFor(operation('EditionFront'), { date: '2025-03-01' });
+    const earlier = await statementsFor(operation('EditionFront'), { date: '2025-02-23' });
+    expect(edition.data.edition.placements.length).not.toBe(earlier.data.edition.placements.length);
+    expect(edition.count).toBe(earlier.count);
+  });
+
+  it('related stories for a whole list are batched', async () => {
+    const document = `query($n: Int!) { articles(first: $n) { edges { node { slug related(first: 3) { slug byline { author { name } } } } } } }`;
+    const small = await statementsFor(document, { n: 2 });
+    const large = await statementsFor(document, { n: 20 });
+    expect(large.count).toBe(small.count);
+  });
+});
