@@ -12,5 +12,5 @@ export type Context = {
 };
 
 export function createContext(prisma: PrismaClient, viewer: Viewer = { kind: 'anonymous' }): Context {
-  return { prisma, viewer, loaders: createLoaders(prisma) };
+  return { prisma, viewer, loaders: createLoaders(prisma, viewer) };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generate } from '@graphql-codegen/cli';
 import { describe, expect, it } from 'vitest';
-import config from '../codegen.ts';
+import config from '../codegen.js';
 
 describe('GraphQL Code Generator', () => {
   it('types every example operation from the printed schema, offline', async () => {

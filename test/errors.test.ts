@@ -83,7 +83,12 @@ describe('failures inside the gateway', () => {
     });
     const text = await response.text();
     const body = JSON.parse(text);
-    expect(body.errors[0]).toEqual({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' }, locations: expect.any(Array), path: expect.any(Array) });
+    expect(body.errors[0]).toEqual({
+      message: 'Unexpected error.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      locations: expect.any(Array),
+      path: expect.any(Array),
+    });
     expect(text).not.toMatch(/SELECT|prisma|\.ts:|at .*\(|node_modules|stack/i);
   });
 });

@@ -19,8 +19,8 @@ export default defineConfig({
     // PGlite and the WASM schema engine are CPU-heavy; two workers suit a 2-core machine.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'pglite', env: { TEST_DB: 'pglite' } } },
-      ...(postgresUrl ? [{ extends: true, test: { name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+      { extends: true as const, test: { name: 'pglite', env: { TEST_DB: 'pglite' } } },
+      ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
     ],
   },
 });

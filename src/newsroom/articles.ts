@@ -86,13 +86,8 @@ export async function mostReadCount(ctx: Context, where: Prisma.ArticleWhereInpu
   return ctx.prisma.article.count({ where: { AND: [where, { reads: { some: { bucket: { gte: windowStart(window) } } } }] } });
 }
 
-/** Loads visible articles by id with the planned query and returns them in the ids' order. */
-export async function findArticlesInOrder<Q extends object>(ctx: Context, query: Q, ids: number[]): Promise<Article[]> {
-  if (ids.length === 0) return [];
-  const rows = await ctx.prisma.article.findMany({
-    ...query,
-    where: { AND: [visibleArticleWhere(ctx.viewer), { id: { in: ids } }] },
-  });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+/** Loads visible articles by id with the planned query, batched, in the ids' order. */
+export async function findArticlesInOrder(ctx: Context, query: object, ids: number[]): Promise<Article[]> {
+  const rows = await ctx.loaders.articles(query).loadMany(ids);
+  return rows.filter((row): row is Article => row != null && !(row instanceof Error));
 }

@@ -1,15 +1,38 @@
 // Per-request batching for what Pothos' prisma plan does not cover: related stories (raw SQL)
 // and the section tree. One instance per request, so nothing leaks between viewers.
 import DataLoader from 'dataloader';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Viewer } from '../context.js';
+import { Prisma, type Article, type PrismaClient } from '../generated/prisma/client.js';
+import { visibleArticleWhere } from './visibility.js';
 
 export type SectionRow = { id: number; slug: string; parentId: number | null };
 export type RelatedRow = { source: number; id: number };
 
-export function createLoaders(prisma: PrismaClient) {
+export function createLoaders(prisma: PrismaClient, viewer: Viewer) {
   let sections: Promise<SectionRow[]> | undefined;
   const related = new Map<number, DataLoader<number, number[]>>();
+  const articles = new Map<string, DataLoader<number, Article | undefined>>();
   return {
+    /**
+     * Visible articles by id, loaded with a planned Prisma query (its include/select): every
+     * field asking for the same shape in one tick shares one statement.
+     */
+    articles(query: object) {
+      const key = JSON.stringify(query);
+      let loader = articles.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids: readonly number[]) => {
+          const rows = await prisma.article.findMany({
+            ...query,
+            where: { AND: [visibleArticleWhere(viewer), { id: { in: [...ids] } }] },
+          });
+          const byId = new Map(rows.map((row) => [row.id, row]));
+          return ids.map((id) => byId.get(id));
+        });
+        articles.set(key, loader);
+      }
+      return loader;
+    },
     /** All sections, read once per request (a small table) to expand a section to its subtree. */
     sections: () => (sections ??= prisma.section.findMany({ select: { id: true, slug: true, parentId: true } })),
     /** Ids of published articles related to each article (shared tags first, then section). */

@@ -46,8 +46,11 @@ export async function searchArticles(
   const rows = await ctx.prisma.$queryRaw<SearchHit[]>(Prisma.sql`
     SELECT a.id, ts_rank_cd(a."searchVector", q, 1) AS rank,
       ts_headline('english', a.headline, q, ${highlight}) AS headline,
-      ts_headline('english', coalesce(a.summary, '') || E'\n' || a.body, q, ${snippet}) AS snippet
-    FROM "Article" a, websearch_to_tsquery('english', ${text}) q
+      ts_headline('english', coalesce(a.summary, '') || E'\n' || a.body, any_term, ${snippet}) AS snippet
+    FROM "Article" a, websearch_to_tsquery('english', ${text}) q,
+      -- Snippets mark every matched word: a fragment rarely holds all of them, and with the
+      -- query's AND ts_headline would fall back to the start of the text, unmarked.
+      to_tsquery('simple', replace(replace(q::text, '<->', '|'), '&', '|')) any_term
     WHERE a."searchVector" @@ q AND ${where}
     ORDER BY rank DESC, a."publishedAt" DESC, a.id DESC
     OFFSET ${page.offset} LIMIT ${page.limit}`);

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { createContext, type Context } from '../context.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { toClientError } from '../schema/errors.js';
+import { maskedError, toClientError } from '../schema/errors.js';
 import { schema } from '../schema/index.js';
 
 export type Gateway = {
@@ -30,7 +30,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
         const clientError = toClientError(error);
         if (clientError) return clientError;
         logger.error({ err: error instanceof GraphQLError ? (error.originalError ?? error) : error }, 'unexpected error');
-        return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        return maskedError(error);
       },
     },
   });
