@@ -19,6 +19,7 @@ export class SeedRefusedError extends Error {
 
 /** Content tables, children before parents. `_prisma_migrations` is never touched. */
 export const CONTENT_TABLES = [
+  'StoryEvent',
   'ArticleRead',
   'CollectionItem',
   'Collection',

@@ -23,6 +23,8 @@ const schema = z.object({
   /** Load the demo newsroom when the database has no articles yet. */
   SEED_DEMO: bool.default(true),
   GRAPHIQL: bool.default(true),
+  /** How often due scheduled articles are published; 0 turns this instance's scheduler off. */
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -34,6 +36,7 @@ export type Config = {
   migrateOnStart: boolean;
   seedDemo: boolean;
   graphiql: boolean;
+  schedulerIntervalMs: number;
   logLevel: string;
 };
 
@@ -59,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrateOnStart: c.MIGRATE_ON_START,
     seedDemo: c.SEED_DEMO,
     graphiql: c.GRAPHIQL,
+    schedulerIntervalMs: c.SCHEDULER_INTERVAL_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -1,9 +1,9 @@
 // Per-request context: the database, per-request loaders and who is asking.
 import type { PrismaClient } from './generated/prisma/client.js';
+import { anonymous, type Viewer } from './newsroom/auth.js';
 import { createLoaders, type Loaders } from './newsroom/loaders.js';
 
-/** Who is asking. Anonymous readers see published content only. */
-export type Viewer = { kind: 'anonymous' };
+export type { Viewer };
 
 export type Context = {
   prisma: PrismaClient;
@@ -11,6 +11,6 @@ export type Context = {
   loaders: Loaders;
 };
 
-export function createContext(prisma: PrismaClient, viewer: Viewer = { kind: 'anonymous' }): Context {
+export function createContext(prisma: PrismaClient, viewer: Viewer = anonymous): Context {
   return { prisma, viewer, loaders: createLoaders(prisma, viewer) };
 }

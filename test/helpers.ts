@@ -89,3 +89,13 @@ export async function createDemoGateway(): Promise<TestGateway> {
 }
 
 export const MAIN_STORY = 'china-tells-ai-leaders-to-avoid-us-travel';
+
+/** A fresh API key with `role` (a WRITER writes as the author with `authorSlug`); returns its auth header. */
+export async function keyHeader(db: Database, role: 'WRITER' | 'EDITOR' | 'ADMIN', authorSlug?: string) {
+  const { createApiKey } = await import('../src/newsroom/auth.js');
+  const author = authorSlug ? await db.prisma.author.findUniqueOrThrow({ where: { slug: authorSlug } }) : null;
+  const { key } = await createApiKey(db.prisma, { name: `${role.toLowerCase()} key`, role, authorId: author?.id ?? null });
+  return { authorization: `Bearer ${key}` };
+}
+
+export const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');

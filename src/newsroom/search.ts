@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ArticleFilter } from './articles.js';
 import { sectionSubtreeIds } from './loaders.js';
-import { visibleArticleSql } from './visibility.js';
+import { publishedArticleSql } from './visibility.js';
 
 export type SearchHit = { id: number; rank: number; headline: string; snippet: string };
 
@@ -13,7 +13,7 @@ const snippet = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, Max
 
 /** The article filter as SQL conditions on alias `a` (search cannot go through Prisma's where). */
 async function filterSql(ctx: Context, filter: ArticleFilter): Promise<Prisma.Sql[]> {
-  const conditions = [Prisma.raw(visibleArticleSql(ctx.viewer))];
+  const conditions = [Prisma.raw(publishedArticleSql())];
   if (filter.section != null) {
     conditions.push(Prisma.sql`a."sectionId" = ANY(${await sectionSubtreeIds(ctx.loaders, filter.section)}::int[])`);
   }

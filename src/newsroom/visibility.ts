@@ -1,13 +1,23 @@
 // The one rule for what a viewer may read. Every path to an article (by id, slug, lists,
-// relations, editions, collections, search, counts) goes through it.
-import type { Viewer } from '../context.js';
+// relations, editions, collections, search, counts) goes through it: published articles for
+// everyone; drafts, scheduled and unpublished articles only where a viewer with rights asks for
+// a preview (`article(…, preview: true)`, the editors' `desk`): editors see all of them, a
+// writer those with their own name in the byline.
 import type { Prisma } from '../generated/prisma/client.js';
+import { hasRole, type Viewer } from './auth.js';
 
-export function visibleArticleWhere(_viewer: Viewer): Prisma.ArticleWhereInput {
-  return { status: 'PUBLISHED' };
+export function visibleArticleWhere(viewer: Viewer, preview = false): Prisma.ArticleWhereInput {
+  if (!preview || viewer.kind === 'anonymous') return { status: 'PUBLISHED' };
+  if (hasRole(viewer, 'EDITOR')) return {};
+  return { OR: [{ status: 'PUBLISHED' }, ownArticles(viewer)] };
 }
 
-/** The same rule as SQL, for the raw queries (search, related, popularity). */
-export function visibleArticleSql(_viewer: Viewer, alias = 'a'): string {
+/** Articles with the writer's author in the byline. */
+export function ownArticles(viewer: Extract<Viewer, { kind: 'key' }>): Prisma.ArticleWhereInput {
+  return { bylines: { some: { authorId: viewer.authorId ?? -1 } } };
+}
+
+/** The public rule as SQL, for the raw queries (search, related, popularity). */
+export function publishedArticleSql(alias = 'a'): string {
   return `${alias}."status" = 'PUBLISHED'`;
 }

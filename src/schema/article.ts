@@ -100,6 +100,8 @@ export const Article = builder.prismaNode('Article', {
     byline: t.relation('bylines', { query: { orderBy: [{ position: 'asc' }, { authorId: 'asc' }] } }),
     heroMedia: t.relation('heroMedia', { nullable: true }),
     corrections: t.relation('corrections', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    version: t.exposeInt('version', { description: 'Send it back with an update: a stale version is a conflict.' }),
+    scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
@@ -195,11 +197,16 @@ builder.queryFields((t) => ({
     args: {
       id: t.arg.globalID({ for: [Article] }),
       slug: t.arg.string(),
+      preview: t.arg.boolean({
+        defaultValue: false,
+        description: 'With an API key: also drafts, scheduled and unpublished articles you may edit. Without: ignored.',
+      }),
     },
     resolve: (query, _root, args, ctx) => {
       if ((args.id == null) === (args.slug == null)) throw userError('Give exactly one of "id" and "slug".');
       const key = args.id ? { id: parseIntId(String(args.id.id)) } : { slug: args.slug! };
-      return ctx.prisma.article.findUnique({ ...query, where: { ...key, AND: [visibleArticleWhere(ctx.viewer)] } });
+      const visible = visibleArticleWhere(ctx.viewer, args.preview ?? false);
+      return ctx.prisma.article.findUnique({ ...query, where: { ...key, AND: [visible] } });
     },
   }),
   articles: t.connection(

@@ -1,6 +1,9 @@
 // Author: staff, contributors and wire agencies, with their published articles.
+import { createAuthor, updateAuthor } from '../newsroom/catalog.js';
+import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
-import { Article, ArticleConnection, articleListArgs, resolveArticleList } from './article.js';
+import { nonEmpty } from './selection.js';
+import { toDomainInput } from './inputs.js';
 
 export const AuthorKind = builder.enumType('AuthorKind', { values: ['STAFF', 'CONTRIBUTOR', 'AGENCY'] as const });
 
@@ -30,5 +33,41 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { slug: t.arg.string({ required: true }) },
     resolve: (query, _root, args, ctx) => ctx.prisma.author.findUnique({ ...query, where: { slug: args.slug } }),
+  }),
+}));
+
+const authorInput = (required: boolean) =>
+  builder.inputType(required ? 'CreateAuthorInput' : 'UpdateAuthorInput', {
+    fields: (t) => ({
+      slug: t.string({ required }),
+      name: t.string({ required }),
+      bio: t.string(),
+      kind: t.field({ type: AuthorKind }),
+      avatarUrl: t.string(),
+    }),
+  });
+const CreateAuthorInput = authorInput(true);
+const UpdateAuthorInput = authorInput(false);
+
+builder.mutationFields((t) => ({
+  createAuthor: t.prismaField({
+    type: 'Author',
+    errors: {},
+    description: 'ADMIN.',
+    args: { input: t.arg({ type: CreateAuthorInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createAuthor(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      return ctx.prisma.author.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  updateAuthor: t.prismaField({
+    type: 'Author',
+    errors: {},
+    description: 'ADMIN.',
+    args: { id: t.arg.globalID({ required: true, for: [Author] }), input: t.arg({ type: UpdateAuthorInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateAuthor(ctx.prisma, ctx.viewer, parseIntId(args.id.id), toDomainInput(args.input) as never);
+      return ctx.prisma.author.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
   }),
 }));

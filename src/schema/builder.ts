@@ -1,10 +1,12 @@
 // The one SchemaBuilder: plugins, scalars and the Context type every module shares.
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import type { Context } from '../context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../newsroom/errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 
@@ -19,7 +21,7 @@ export const builder = new SchemaBuilder<{
     Date: { Input: Date; Output: Date };
   };
 }>({
-  plugins: [PrismaPlugin, RelayPlugin, DataloaderPlugin],
+  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.prisma,
@@ -28,6 +30,8 @@ export const builder = new SchemaBuilder<{
     filterConnectionTotalCount: true,
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
   },
+  // Mutations declare `errors: {}` and return these as typed results (see schema/errors.ts).
+  errors: { defaultTypes: [ValidationError, NotFoundError, ForbiddenError, ConflictError] },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
@@ -40,3 +44,4 @@ builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('Date', DateResolver);
 
 builder.queryType({ description: 'Published newsroom content. Anonymous readers see published articles only.' });
+builder.mutationType({ description: 'Editorial changes (API key with a role) and recording reads (public).' });

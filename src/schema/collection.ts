@@ -1,7 +1,10 @@
 // Collection: an editor-curated ordered list such as "Must Read".
+import { createCollection, setCollectionItems } from '../newsroom/catalog.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
-import { Article } from './article.js';
+import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
+import { nonEmpty } from './selection.js';
+import { toDomainInput } from './inputs.js';
 
 export const Collection = builder.prismaNode('Collection', {
   id: { field: 'id' },
@@ -30,5 +33,36 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { slug: t.arg.string({ required: true }) },
     resolve: (query, _root, args, ctx) => ctx.prisma.collection.findUnique({ ...query, where: { slug: args.slug } }),
+  }),
+}));
+
+const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
+  fields: (t) => ({ slug: t.string({ required: true }), name: t.string({ required: true }), description: t.string() }),
+});
+
+builder.mutationFields((t) => ({
+  createCollection: t.prismaField({
+    type: 'Collection',
+    errors: {},
+    description: 'EDITOR.',
+    args: { input: t.arg({ type: CreateCollectionInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createCollection(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      return ctx.prisma.collection.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  setCollectionItems: t.prismaField({
+    type: 'Collection',
+    errors: {},
+    description: 'EDITOR. The collection\'s articles become exactly these, in this order.',
+    args: {
+      id: t.arg.globalID({ required: true, for: [Collection] }),
+      articles: t.arg.globalIDList({ required: true, for: [Article] }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const articleIds = args.articles.map((a) => parseIntId(a.id));
+      const { id } = await setCollectionItems(ctx.prisma, ctx.viewer, parseIntId(args.id.id), articleIds);
+      return ctx.prisma.collection.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
   }),
 }));

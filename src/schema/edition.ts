@@ -1,9 +1,13 @@
 // Edition: a dated issue (the daily e-paper and others) with its ordered placements.
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { createEdition, setEditionPlacements } from '../newsroom/catalog.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
+import { nonEmpty } from './selection.js';
+import { toDomainInput } from './inputs.js';
 import { userError } from './errors.js';
 import { pageOptions } from './pagination.js';
 
@@ -81,4 +85,48 @@ builder.queryFields((t) => ({
     },
     EditionConnection,
   ),
+}));
+
+const CreateEditionInput = builder.inputType('CreateEditionInput', {
+  fields: (t) => ({
+    kind: t.field({ type: EditionKind, defaultValue: 'DAILY' }),
+    date: t.field({ type: 'Date', required: true }),
+    name: t.string({ required: true, description: 'e.g. "E-Paper | March 01, 2025".' }),
+    slug: t.string({ description: 'Defaults to kind-date, e.g. daily-2025-03-01.' }),
+  }),
+});
+
+const PlacementInput = builder.inputType('PlacementInput', {
+  fields: (t) => ({
+    article: t.globalID({ required: true, for: [Article] }),
+    page: t.int({ required: true }),
+    position: t.int({ required: true }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createEdition: t.prismaField({
+    type: 'Edition',
+    errors: {},
+    description: 'EDITOR.',
+    args: { input: t.arg({ type: CreateEditionInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createEdition(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      return ctx.prisma.edition.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  setEditionPlacements: t.prismaField({
+    type: 'Edition',
+    errors: {},
+    description: 'EDITOR. Replaces all placements of the edition; readers see the published ones.',
+    args: {
+      id: t.arg.globalID({ required: true, for: [Edition] }),
+      placements: t.arg({ type: [PlacementInput], required: true }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const placements = args.placements.map((p) => toDomainInput(p));
+      const { id } = await setEditionPlacements(ctx.prisma, ctx.viewer, parseIntId(args.id.id), placements as never);
+      return ctx.prisma.edition.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
 }));

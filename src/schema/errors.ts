@@ -2,6 +2,15 @@
 // masked by yoga, so no stack trace, SQL or file path ever reaches a client.
 import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
+import {
+  ConflictError,
+  ForbiddenError,
+  NewsroomError,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  type Issue,
+} from '../newsroom/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'PAGE_SIZE_TOO_LARGE' | 'INVALID_CURSOR' | 'INVALID_ID';
 
@@ -16,8 +25,10 @@ export function userError(message: string, code: ErrorCode = 'BAD_USER_INPUT', e
  * input errors. Anything else is a bug or an outage: masked.
  */
 export function toClientError(error: unknown): GraphQLError | undefined {
+  if (error instanceof NewsroomError) return fromNewsroomError(error);
   if (!(error instanceof GraphQLError)) return undefined;
   const original = error.originalError;
+  if (original instanceof NewsroomError) return fromNewsroomError(original, error);
   // PothosValidationError is itself a GraphQLError, so it is checked first.
   if (original instanceof PothosValidationError) {
     const code: ErrorCode = /global ID|ID:/i.test(original.message) ? 'INVALID_ID' : 'BAD_USER_INPUT';
@@ -36,4 +47,12 @@ export function maskedError(error: unknown): GraphQLError {
     path: located?.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+/** A newsroom error outside a typed result: a GraphQL error with its code (401 when unauthenticated). */
+function fromNewsroomError(error: NewsroomError, located?: GraphQLError): GraphQLError {
+  const extensions: Record<string, unknown> = { code: error.code };
+  if (error instanceof ValidationError) extensions.issues = error.issues;
+  if (error instanceof UnauthenticatedError) extensions.http = { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } };
+  return new GraphQLError(error.message, { nodes: located?.nodes, path: located?.path, extensions });
 }

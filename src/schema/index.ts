@@ -2,6 +2,9 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './article.js';
+import './api-key.js';
+import './article-editing.js';
+import './error-types.js';
 import './author.js';
 import './collection.js';
 import './edition.js';

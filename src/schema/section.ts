@@ -1,6 +1,10 @@
 // Section: the site's tree (World › Asia); a section's list includes its subsections.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { createSection, deleteSection, updateSection } from '../newsroom/catalog.js';
+import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
-import { ArticleConnection, articleListArgs, resolveArticleList, Article } from './article.js';
+import { nonEmpty } from './selection.js';
+import { toDomainInput } from './inputs.js';
 
 export const Section = builder.prismaNode('Section', {
   id: { field: 'id' },
@@ -35,5 +39,50 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { slug: t.arg.string({ required: true }) },
     resolve: (query, _root, args, ctx) => ctx.prisma.section.findUnique({ ...query, where: { slug: args.slug } }),
+  }),
+}));
+
+const sectionFields = (required: boolean) =>
+  builder.inputType(required ? 'CreateSectionInput' : 'UpdateSectionInput', {
+    fields: (t) => ({
+      slug: t.string({ required }),
+      name: t.string({ required }),
+      description: t.string(),
+      parent: t.globalID({ for: [Section], description: 'null makes it a top-level section.' }),
+      position: t.int({ description: 'Order among its siblings, smallest first.' }),
+    }),
+  });
+const CreateSectionInput = sectionFields(true);
+const UpdateSectionInput = sectionFields(false);
+
+builder.mutationFields((t) => ({
+  createSection: t.prismaField({
+    type: 'Section',
+    errors: {},
+    description: 'ADMIN.',
+    args: { input: t.arg({ type: CreateSectionInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createSection(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      return ctx.prisma.section.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  updateSection: t.prismaField({
+    type: 'Section',
+    errors: {},
+    description: 'ADMIN.',
+    args: { id: t.arg.globalID({ required: true, for: [Section] }), input: t.arg({ type: UpdateSectionInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateSection(ctx.prisma, ctx.viewer, parseIntId(args.id.id), toDomainInput(args.input) as never);
+      return ctx.prisma.section.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  deleteSection: t.id({
+    errors: {},
+    description: 'ADMIN. Only an empty section (no articles, no subsections) can go. Returns its id.',
+    args: { id: t.arg.globalID({ required: true, for: [Section] }) },
+    resolve: async (_root, args, ctx) => {
+      await deleteSection(ctx.prisma, ctx.viewer, parseIntId(args.id.id));
+      return encodeGlobalID('Section', args.id.id);
+    },
   }),
 }));

@@ -1,6 +1,9 @@
 // Tag: topics, people, organisations and places an article touches.
+import { createTag, updateTag } from '../newsroom/catalog.js';
+import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
-import { Article, ArticleConnection, articleListArgs, resolveArticleList } from './article.js';
+import { nonEmpty } from './selection.js';
+import { toDomainInput } from './inputs.js';
 
 export const TagKind = builder.enumType('TagKind', { values: ['TOPIC', 'PERSON', 'ORGANISATION', 'PLACE'] as const });
 
@@ -39,3 +42,33 @@ builder.prismaObjectField(Article, 'tags', (t) =>
     resolve: (article) => article.tags.map((link) => link.tag),
   }),
 );
+
+const tagInput = (required: boolean) =>
+  builder.inputType(required ? 'CreateTagInput' : 'UpdateTagInput', {
+    fields: (t) => ({ slug: t.string({ required }), name: t.string({ required }), kind: t.field({ type: TagKind }) }),
+  });
+const CreateTagInput = tagInput(true);
+const UpdateTagInput = tagInput(false);
+
+builder.mutationFields((t) => ({
+  createTag: t.prismaField({
+    type: 'Tag',
+    errors: {},
+    description: 'EDITOR.',
+    args: { input: t.arg({ type: CreateTagInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createTag(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      return ctx.prisma.tag.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  updateTag: t.prismaField({
+    type: 'Tag',
+    errors: {},
+    description: 'EDITOR.',
+    args: { id: t.arg.globalID({ required: true, for: [Tag] }), input: t.arg({ type: UpdateTagInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateTag(ctx.prisma, ctx.viewer, parseIntId(args.id.id), toDomainInput(args.input) as never);
+      return ctx.prisma.tag.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+}));

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { createContext, type Context } from '../context.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { authenticate } from '../newsroom/auth.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import { schema } from '../schema/index.js';
 
@@ -22,7 +23,8 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Newsroom gateway', defaultQuery: exampleQuery } : false,
     logging: logger.child({ component: 'yoga' }),
-    context: () => createContext(db.prisma),
+    // A bad key fails the request with 401 (see toClientError); no key is an anonymous reader.
+    context: async ({ request }) => createContext(db.prisma, await authenticate(db.prisma, request.headers.get('authorization'))),
     maskedErrors: {
       // Input errors keep their message and code; everything else becomes one opaque error,
       // logged here with its details and never sent to the client.

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startScheduler } from '../newsroom/scheduler.js';
 import { isEmpty, seedDemo } from '../../prisma/seed.js';
 import { createGateway, type Gateway } from './gateway.js';
 
@@ -21,6 +22,10 @@ export async function startGateway(config: Config, logger = createLogger(config.
     logger.info('loaded the demo newsroom');
   }
   const gateway = createGateway({ config, db, logger });
+  const scheduler =
+    config.schedulerIntervalMs > 0
+      ? startScheduler({ prisma: db.prisma, intervalMs: config.schedulerIntervalMs, logger: logger.child({ component: 'scheduler' }) })
+      : undefined;
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -36,6 +41,7 @@ export async function startGateway(config: Config, logger = createLogger(config.
     url,
     logger,
     async stop() {
+      await scheduler?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

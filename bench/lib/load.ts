@@ -1,0 +1,65 @@
+// Load with autocannon (programmatic API): POST the shape's JSON bodies to /graphql over loopback,
+// rotating through its variable sets, for a fixed duration. Every response body is checked for a
+// GraphQL `errors` member: a 200 with errors counts as an error too.
+import autocannon from 'autocannon';
+
+export type LoadResult = {
+  rps: number;
+  requests: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  timeouts: number;
+  /** 2xx responses whose body holds `"errors":[` (GraphQL errors). */
+  graphqlErrors: number;
+  firstErrorBody?: string;
+  durationS: number;
+  bytesPerResponse: number;
+};
+
+export async function runLoad(options: { url: string; bodies: string[]; connections: number; durationS: number }): Promise<LoadResult> {
+  const target = new URL(options.url);
+  let graphqlErrors = 0;
+  let firstErrorBody: string | undefined;
+  const onResponse = (status: number, body: string) => {
+    if (status >= 200 && status < 300 && body.includes('"errors":[')) {
+      graphqlErrors += 1;
+      firstErrorBody ??= body.slice(0, 2000);
+    } else if ((status < 200 || status >= 300) && firstErrorBody === undefined) {
+      firstErrorBody = `HTTP ${status}: ${body.slice(0, 2000)}`;
+    }
+  };
+  const result = await autocannon({
+    url: target.origin,
+    connections: options.connections,
+    duration: options.durationS,
+    timeout: 10,
+    requests: options.bodies.map((body) => ({
+      method: 'POST' as const,
+      path: target.pathname,
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body,
+      onResponse,
+    })),
+  });
+  const completed = (result.latency as { totalCount?: number }).totalCount ?? result.requests.total;
+  return {
+    rps: result.requests.total / result.duration,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    graphqlErrors,
+    firstErrorBody,
+    durationS: result.duration,
+    bytesPerResponse: completed ? result.throughput.total / completed : 0,
+  };
+}
