@@ -174,17 +174,18 @@ const Revision = builder.prismaObject('Revision', {
   }),
 });
 
+// A plain field, not a planned relation: the rights check must run before any revision is read.
 builder.prismaObjectField(Article, 'revisions', (t) =>
-  t.relation('revisions', {
+  t.field({
+    type: [Revision],
     description: 'Earlier versions, newest first (editors; a writer on their own articles).',
-    query: { orderBy: { version: 'desc' } },
-    resolve: async (query, article, _args, ctx) => {
+    resolve: async (article, _args, ctx) => {
       requireRole(ctx.viewer, 'WRITER');
       if (!hasRole(ctx.viewer, 'EDITOR')) {
         const own = await ctx.prisma.article.count({ where: { id: article.id, ...ownArticles(ctx.viewer) } });
         if (!own) throw new ForbiddenError('A writer sees the revisions of their own articles only.');
       }
-      return ctx.prisma.revision.findMany({ ...query, where: { articleId: article.id } });
+      return ctx.prisma.revision.findMany({ where: { articleId: article.id }, orderBy: { version: 'desc' }, include: { replacedBy: true } });
     },
   }),
 );

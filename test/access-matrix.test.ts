@@ -1,0 +1,143 @@
+// Who sees what, as a matrix: for each role × each path to an article, drafts, scheduled and
+// unpublished articles are visible exactly to those allowed. The rule: only preview paths
+// (`article(…, preview: true)`, `desk`) show them, to editors and admins all of them, to a
+// writer those with their own name in the byline; every other path shows published articles only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoGateway, globalId, keyHeader, type TestGateway } from './helpers.js';
+
+type Hidden = { id: number; slug: string; headline: string; section: string; authors: number[]; authorSlugs: string[]; tags: string[]; editions: string[]; collections: string[] };
+
+let gw: TestGateway;
+let hidden: Hidden[];
+let writerAuthorId: number;
+const roles: Record<string, Record<string, string>> = {};
+
+beforeAll(async () => {
+  gw = await createDemoGateway();
+  const rows = await gw.db.prisma.article.findMany({
+    where: { status: { not: 'PUBLISHED' } },
+    include: {
+      section: true,
+      bylines: { include: { author: true } },
+      tags: { include: { tag: true } },
+      placements: { include: { edition: true } },
+      collectionItems: { include: { collection: true } },
+    },
+    orderBy: { id: 'asc' },
+  });
+  hidden = rows.map((a) => ({
+    id: a.id,
+    slug: a.slug,
+    headline: a.headline,
+    section: a.section.slug,
+    authors: a.bylines.map((b) => b.authorId),
+    authorSlugs: a.bylines.map((b) => b.author.slug),
+    tags: a.tags.map((t) => t.tag.slug),
+    editions: a.placements.map((p) => p.edition.slug),
+    collections: a.collectionItems.map((c) => c.collection.slug),
+  }));
+  // The writer owns the first hidden article (their author is in its byline) but not all of them.
+  const owner = rows[0]!.bylines[0]!.author;
+  writerAuthorId = owner.id;
+  expect(hidden.some((h) => !h.authors.includes(writerAuthorId)), 'some hidden article is not the writer\'s').toBe(true);
+  roles.anonymous = {};
+  roles.writer = await keyHeader(gw.db, 'WRITER', owner.slug);
+  roles.editor = await keyHeader(gw.db, 'EDITOR');
+  roles.admin = await keyHeader(gw.db, 'ADMIN');
+});
+afterAll(() => gw?.db.dispose());
+
+const allowedInPreview = (role: string, h: Hidden) =>
+  role === 'editor' || role === 'admin' || (role === 'writer' && h.authors.includes(writerAuthorId));
+
+const slugs = (list: { slug: string }[] | undefined | null) => (list ?? []).map((a) => a.slug);
+const edges = (c: { edges: { node: { slug: string } }[] } | undefined | null) => (c?.edges ?? []).map((e) => e.node.slug);
+
+/** Every path, for one hidden article, as the slugs of hidden articles it shows. */
+async function paths(role: string, h: Hidden): Promise<Record<string, string[]>> {
+  const headers = roles[role]!;
+  const gid = globalId('Article', h.id);
+  const response = await gw.query(
+    `query($id: ID!, $slug: String!, $section: String!, $author: String!, $tag: String!, $edition: String!, $collection: String!, $q: String!) {
+      node(id: $id) { ... on Article { slug } }
+      nodes(ids: [$id]) { ... on Article { slug } }
+      bySlug: article(slug: $slug) { slug }
+      byId: article(id: $id) { slug }
+      previewSlug: article(slug: $slug, preview: true) { slug }
+      previewId: article(id: $id, preview: true) { slug }
+      articles(first: 100) { totalCount edges { node { slug related(first: 20) { slug } } } }
+      section(slug: $section) { articles(first: 100) { totalCount edges { node { slug } } } }
+      author(slug: $author) { articles(first: 100) { totalCount edges { node { slug } } } }
+      tag(slug: $tag) { articles(first: 100) { totalCount edges { node { slug } } } }
+      edition(slug: $edition) { placements { article { slug } } }
+      byEdition: articles(first: 100, filter: { edition: $edition }) { totalCount edges { node { slug } } }
+      collection(slug: $collection) { articles { slug } }
+      mostPopular(window: MONTH, first: 100) { slug }
+      mostRead: articles(first: 100, orderBy: MOST_READ, window: MONTH) { totalCount edges { node { slug } } }
+      search(query: $q, first: 100) { totalCount edges { node { article { slug } } } }
+    }`,
+    {
+      id: gid,
+      slug: h.slug,
+      section: h.section,
+      author: h.authorSlugs[0],
+      tag: h.tags[0],
+      edition: h.editions[0] ?? 'none',
+      collection: h.collections[0] ?? 'none',
+      q: h.headline,
+    },
+    headers,
+  );
+  expect(response.errors, `${role} ${h.slug}`).toBeUndefined();
+  const d = response.data;
+  // A count that disagrees with its list would leak through numbers alone.
+  for (const list of [d.articles, d.section.articles, d.author.articles, d.tag.articles, d.byEdition, d.mostRead, d.search]) {
+    expect(list.totalCount, `${role}: a count includes something its list does not`).toBe(list.edges.length);
+  }
+  const desk = await gw.query(`{ desk(first: 100) { totalCount edges { node { slug } } } }`, {}, headers);
+  return {
+    node: d.node ? [d.node.slug] : [],
+    nodes: slugs(d.nodes.filter(Boolean)),
+    bySlug: d.bySlug ? [d.bySlug.slug] : [],
+    byId: d.byId ? [d.byId.slug] : [],
+    previewSlug: d.previewSlug ? [d.previewSlug.slug] : [],
+    previewId: d.previewId ? [d.previewId.slug] : [],
+    articles: edges(d.articles),
+    related: d.articles.edges.flatMap((e: any) => slugs(e.node.related)),
+    section: edges(d.section.articles),
+    author: edges(d.author.articles),
+    tag: edges(d.tag.articles),
+    edition: (d.edition?.placements ?? []).map((p: any) => p.article.slug),
+    byEdition: edges(d.byEdition),
+    collection: slugs(d.collection?.articles),
+    mostPopular: slugs(d.mostPopular),
+    mostRead: edges(d.mostRead),
+    search: d.search.edges.map((e: any) => e.node.article.slug),
+    desk: role === 'anonymous' ? [] : edges(desk.data?.desk),
+  };
+}
+
+const previewPaths = new Set(['previewSlug', 'previewId', 'desk']);
+
+describe('access matrix: roles × paths', () => {
+  for (const role of ['anonymous', 'writer', 'editor', 'admin']) {
+    it(`${role}`, async () => {
+      const seen: Record<string, Record<string, boolean>> = {};
+      const expected: Record<string, Record<string, boolean>> = {};
+      for (const h of hidden) {
+        const result = await paths(role, h);
+        for (const [path, list] of Object.entries(result)) {
+          (seen[path] ??= {})[h.slug] = list.includes(h.slug);
+          (expected[path] ??= {})[h.slug] = previewPaths.has(path) && allowedInPreview(role, h);
+        }
+      }
+      expect(seen).toEqual(expected);
+    });
+  }
+
+  it('the desk refuses anonymous readers without saying what is on it', async () => {
+    const response = await gw.query(`{ desk(first: 5) { totalCount edges { node { slug } } } }`);
+    expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(response.data).toBeNull();
+  });
+});
