@@ -11,12 +11,16 @@ const config: CodegenConfig = {
   generates: {
     'src/generated/graphql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments also writes persisted-documents.json ("sha256:<hash>" → document): the
+      // trusted documents the gateway loads at start (src/server/persisted-operations.ts).
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
         scalars: { DateTime: 'string', Date: 'string' },
+        // Documents as typed strings: the browser page sends them without graphql-js.
+        documentMode: 'string',
       },
     },
   },

@@ -10,7 +10,7 @@
 // See bench/README.md. Everything stays on loopback; every child process is killed at the end,
 // on errors and on SIGINT.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -18,6 +18,7 @@ import {
   coreBusyPercent,
   hasCommand,
   installCleanupHandlers,
+  benchDir,
   log,
   machineBusyPercent,
   readCoreTimes,
@@ -28,6 +29,7 @@ import { runLoad } from './lib/load.js';
 import { MODES } from './lib/modes.js';
 import { parseOptions } from './lib/options.js';
 import { formatGoals, formatTable, resultsPath, writeResults, type Row } from './lib/report.js';
+import { summariseProfile, formatProfile } from './lib/profile.js';
 import { startServer } from './lib/server.js';
 import { loadShape } from './lib/shapes.js';
 import { countStatements } from './lib/statements.js';
@@ -75,9 +77,17 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
     for (const modeName of options.modes) {
       const mode = MODES[modeName];
       const count = counts.find((c) => c.shape === shape.name && c.mode === modeName)!;
-      const busyBeforePercent = await machineBusyPercent(500);
+      // Other work on the machine (tests, type-checks) disturbs the figures: wait a while for quiet.
+      let busyBeforePercent = await machineBusyPercent(500);
+      const quietDeadline = Date.now() + options.waitQuietS * 1000;
+      if (busyBeforePercent > 15 && options.waitQuietS > 0) log(`machine ${busyBeforePercent}% busy: waiting up to ${options.waitQuietS} s for it to calm down`);
+      while (busyBeforePercent > 15 && Date.now() < quietDeadline) busyBeforePercent = await machineBusyPercent(1000);
       if (busyBeforePercent > 15) log(`WARNING: the machine was ${busyBeforePercent}% busy before this run; figures may be disturbed`);
-      const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin });
+      const cpuProfileDir = options.profile
+        ? path.join(benchDir, '.data', 'profiles', `${shape.name}-${modeName}-${kind}-${Date.now()}`)
+        : undefined;
+      if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+      const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin, cpuProfileDir });
       try {
         // Over HTTP as well: every variable set answers 200 without errors.
         for (const [i, body] of shape.bodies.entries()) {
@@ -88,6 +98,8 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           }
         }
         if (options.warmupS > 0) await runLoad({ url: server.url, bodies: shape.bodies, connections: options.connections, durationS: options.warmupS });
+        // Requests the warm-up abandoned in flight must not eat into the measured run.
+        await server.waitIdle();
         const cpuBefore = server.cpuSeconds();
         const coresBefore = readCoreTimes();
         const selfBefore = process.cpuUsage();
@@ -118,6 +130,9 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           ...(result.firstErrorBody ? { firstErrorBody: result.firstErrorBody } : {}),
           statementsMin: count.statementsMin,
           statementsCold: count.statementsCold,
+          soloMs: count.soloMs,
+          serverCpuMsPerRequest:
+            cpuBefore != null && cpuAfter != null && result.requests > 0 ? Math.round(((1000 * (cpuAfter - cpuBefore)) / result.requests) * 10) / 10 : null,
           responseKiB: Math.round((result.bytesPerResponse / 1024) * 10) / 10,
           serverCpuPercent: cpuBefore != null && cpuAfter != null ? Math.round((100 * (cpuAfter - cpuBefore)) / wallS) : null,
           loadgenCpuPercent: Math.round((100 * (self.user + self.system)) / 1e6 / wallS),
@@ -132,7 +147,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         rows.push(row);
         log(
           `${shape.name} / ${modeName} / ${kind}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ` +
-            `${row.statements} SQL/req, peak RSS ${row.peakRssMb?.toFixed(0)} MB, errors ${row.errors}, ` +
+            `${row.statements} SQL/req, server CPU ${row.serverCpuMsPerRequest} ms/req, peak RSS ${row.peakRssMb?.toFixed(0)} MB, errors ${row.errors}, ` +
             `server CPU ${row.serverCpuPercent}%, autocannon CPU ${row.loadgenCpuPercent}%, cores ${row.coreBusyPercent.join('/')}%`,
         );
         if (row.errors > 0) log(`ERRORS in ${shape.name} / ${modeName}: ${result.firstErrorBody ?? `${result.errors} connection errors, ${result.timeouts} timeouts`}`);
@@ -140,6 +155,14 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         if (warnings.length) log(`${server.kind} logged ${warnings.length} warning/error line(s), e.g. ${warnings[0].slice(0, 400)}`);
       } finally {
         await server.stop();
+      }
+      if (cpuProfileDir) {
+        const summary = summariseProfile(cpuProfileDir);
+        if (summary) {
+          console.log(`\n${shape.name} / ${modeName} / ${kind}: ${formatProfile(summary)}\n`);
+          const row = rows.find((r) => r.shape === shape.name && r.mode === modeName && r.db === kind);
+          if (row) row.profile = { packages: summary.packages, functions: summary.functions };
+        } else log(`no CPU profile in ${cpuProfileDir}`);
       }
     }
   }
@@ -149,7 +172,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
     const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: database.env.DATABASE_URL });
     await client.connect();
-    postgresVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0]?.v;
+    postgresVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
     await client.end();
   }
   const meta = {
@@ -174,7 +197,8 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       gitCommit: git(['rev-parse', '--short', 'HEAD']),
       gitDirty: git(['status', '--porcelain', '--', 'src', 'prisma', 'schema']).length > 0,
     },
-    statements: Object.fromEntries(counts.map((c) => [`${c.shape}|${c.mode}`, c.sample])),
+    // The gateway's SQL per shape (the baseline's hundred-odd statements are only counted).
+    statements: Object.fromEntries(counts.filter((c) => MODES[c.mode].server === 'gateway').map((c) => [`${c.shape}|${c.mode}`, c.sample])),
   };
   const file = resultsPath(kind, options.label);
   writeResults(file, meta, rows);

@@ -5,40 +5,98 @@ import { z } from 'zod';
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: int(0, 65535).default(4000),
   /** A PostgreSQL server; when unset the gateway runs on embedded PGlite in DATA_DIR. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string')
-    .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string').optional(),
+  DATABASE_POOL_SIZE: int(1, 500).default(10),
   /** PGlite data directory; `memory://` keeps everything in memory. */
   DATA_DIR: z.string().min(1).default('./data'),
   /** Apply pending migrations at start. */
   MIGRATE_ON_START: bool.default(true),
   /** Load the demo newsroom when the database has no articles yet. */
   SEED_DEMO: bool.default(true),
-  GRAPHIQL: bool.default(true),
+  /** Defaults to INTROSPECTION: GraphiQL is of little use without the schema. */
+  GRAPHIQL: bool.optional(),
+  /** Serve the schema to introspection queries (GraphiQL and codegen need it). */
+  INTROSPECTION: bool.default(true),
   /** How often due scheduled articles are published; 0 turns this instance's scheduler off. */
-  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
+  SCHEDULER_INTERVAL_MS: int(0, 3_600_000).default(2000),
+  /** Redis for story events between gateways and shared rate limits; unset = this process only. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  /** How often the outbox relay looks for committed story events not yet sent. */
+  OUTBOX_POLL_MS: int(50, 60_000).default(500),
+  /** Live subscriptions one WebSocket (or SSE client) may hold at once. */
+  SUBSCRIPTIONS_PER_CONNECTION: int(1, 1000).default(20),
+  /** WebSocket ping interval; a client that does not answer is dropped. */
+  WS_KEEPALIVE_MS: int(1000, 600_000).default(12_000),
+  /** Origins allowed by CORS, comma-separated; `*` for any. */
+  CORS_ORIGINS: list.default(['*']),
+  /** Largest request body in bytes (larger is 413). */
+  MAX_BODY_BYTES: int(1024, 50_000_000).default(1_000_000),
+  MAX_QUERY_DEPTH: int(1, 100).default(12),
+  MAX_QUERY_ALIASES: int(1, 1000).default(30),
+  MAX_QUERY_TOKENS: int(100, 100_000).default(5000),
+  MAX_QUERY_COST: int(100, 10_000_000).default(50_000),
+  /** Requests per minute per client (API key, else IP); 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(1200),
+  /** How long SIGTERM waits for in-flight requests and sockets before exiting. */
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** Cache anonymous query results in memory; unset = on, except under NODE_ENV=test (tests write behind the gateway's back). */
+  RESPONSE_CACHE: bool.optional(),
+  /** How long a cached result lives at most (story events purge it earlier). */
+  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(60_000),
+  /** Results holding article lists: MOST_READ orders and read windows move without story events. */
+  RESPONSE_CACHE_LIST_TTL_MS: int(0, 86_400_000).default(30_000),
+  /** Results holding `mostPopular`: read counts change with every read. */
+  RESPONSE_CACHE_POPULAR_TTL_MS: int(0, 86_400_000).default(10_000),
+  /** Cached results kept per gateway (least recently used go first). */
+  RESPONSE_CACHE_MAX_ENTRIES: int(1, 1_000_000).default(1000),
+  /** `allow`: any document, plus persisted and automatic persisted queries; `only`: the codegen manifest's operations only. */
+  PERSISTED_OPERATIONS: z.enum(['allow', 'only']).default('allow'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = {
-  env: 'development' | 'production' | 'test';
-  host: string;
-  port: number;
-  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
-  migrateOnStart: boolean;
-  seedDemo: boolean;
-  graphiql: boolean;
-  schedulerIntervalMs: number;
-  logLevel: string;
-};
+function toConfig(c: z.output<typeof schema>) {
+  return {
+    env: c.NODE_ENV,
+    host: c.HOST,
+    port: c.PORT,
+    database: c.DATABASE_URL
+      ? ({ kind: 'postgres', url: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE } as const)
+      : ({ kind: 'pglite', dataDir: c.DATA_DIR } as const),
+    migrateOnStart: c.MIGRATE_ON_START,
+    seedDemo: c.SEED_DEMO,
+    graphiql: c.GRAPHIQL ?? c.INTROSPECTION,
+    introspection: c.INTROSPECTION,
+    schedulerIntervalMs: c.SCHEDULER_INTERVAL_MS,
+    redisUrl: c.REDIS_URL,
+    outboxPollMs: c.OUTBOX_POLL_MS,
+    subscriptionsPerConnection: c.SUBSCRIPTIONS_PER_CONNECTION,
+    wsKeepAliveMs: c.WS_KEEPALIVE_MS,
+    corsOrigins: c.CORS_ORIGINS,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    limits: { depth: c.MAX_QUERY_DEPTH, aliases: c.MAX_QUERY_ALIASES, tokens: c.MAX_QUERY_TOKENS, cost: c.MAX_QUERY_COST },
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    responseCache: {
+      enabled: c.RESPONSE_CACHE ?? c.NODE_ENV !== 'test',
+      ttlMs: c.RESPONSE_CACHE_TTL_MS,
+      listTtlMs: c.RESPONSE_CACHE_LIST_TTL_MS,
+      popularTtlMs: c.RESPONSE_CACHE_POPULAR_TTL_MS,
+      maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES,
+    },
+    persistedOperations: c.PERSISTED_OPERATIONS,
+    logLevel: c.LOG_LEVEL,
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;
 
 export class ConfigError extends Error {}
 
@@ -51,18 +109,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const c = parsed.data;
-  return {
-    env: c.NODE_ENV,
-    host: c.HOST,
-    port: c.PORT,
-    database: c.DATABASE_URL
-      ? { kind: 'postgres', url: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE }
-      : { kind: 'pglite', dataDir: c.DATA_DIR },
-    migrateOnStart: c.MIGRATE_ON_START,
-    seedDemo: c.SEED_DEMO,
-    graphiql: c.GRAPHIQL,
-    schedulerIntervalMs: c.SCHEDULER_INTERVAL_MS,
-    logLevel: c.LOG_LEVEL,
-  };
+  return toConfig(parsed.data);
 }

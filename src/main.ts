@@ -7,7 +7,8 @@ try {
   const gateway = await startGateway(config);
   const shutdown = (signal: string) => {
     gateway.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    // A backstop: stop() itself gives in-flight requests SHUTDOWN_TIMEOUT_MS, then cuts them.
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000).unref();
     gateway.stop().then(
       () => {
         clearTimeout(force);

@@ -4,7 +4,7 @@
 // holds exactly N articles and was seeded within the last 24 hours (the generator places reads,
 // editions and "latest" relative to the seeding time; older data makes mostPopular(WEEK) and
 // "today's" edition drift); otherwise it is re-seeded with scripts/db.ts seed --reset (~100 s on
-// PostgreSQL for 100k).
+// PostgreSQL for 100k), then VACUUM ANALYZE-d so plans are those of a live database.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -56,19 +56,38 @@ async function ensurePostgresDatabase(url: string): Promise<void> {
   });
 }
 
-type State = { articles: number; newestRead: Date | null };
+type State = { articles: number; newestRead: Date | null; vacuumed: boolean };
 
+// `vacuumed`: the visibility map covers most of Article (a bulk load leaves it empty until a
+// VACUUM; plans with index-only scans and hint-bit writes on first reads differ until then).
 const STATE_SQL = `SELECT
   (SELECT count(*) FROM "Article")::int AS articles,
-  (SELECT max(bucket) FROM "ArticleRead") AS "newestRead"`;
+  (SELECT max(bucket) FROM "ArticleRead") AS "newestRead",
+  (SELECT relallvisible >= relpages / 2 FROM pg_class WHERE oid = '"Article"'::regclass) AS vacuumed`;
+
+/** VACUUM ANALYZE after a bulk load: what autovacuum does to a live database, done now. */
+async function vacuum(db: BenchDatabase): Promise<void> {
+  log(`VACUUM ANALYZE ${db.label}`);
+  if (db.config.kind === 'postgres') {
+    await withPg(db.config.url, (client) => client.query('VACUUM ANALYZE'));
+    return;
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const lite = new PGlite(db.config.dataDir);
+  try {
+    await lite.exec('VACUUM ANALYZE');
+  } finally {
+    await lite.close();
+  }
+}
 
 async function readState(db: BenchDatabase): Promise<State> {
   if (db.config.kind === 'postgres') {
     return withPg(db.config.url, async (client) => {
       const exists = await client.query(`SELECT to_regclass('"Article"') IS NOT NULL AS ok`);
-      if (!exists.rows[0].ok) return { articles: 0, newestRead: null };
+      if (!exists.rows[0].ok) return { articles: 0, newestRead: null, vacuumed: false };
       const { rows } = await client.query(STATE_SQL);
-      return { articles: rows[0].articles, newestRead: rows[0].newestRead };
+      return { articles: rows[0].articles, newestRead: rows[0].newestRead, vacuumed: rows[0].vacuumed === true };
     });
   }
   mkdirSync(db.config.dataDir, { recursive: true });
@@ -76,9 +95,9 @@ async function readState(db: BenchDatabase): Promise<State> {
   const lite = new PGlite(db.config.dataDir);
   try {
     const exists = await lite.query<{ ok: boolean }>(`SELECT to_regclass('"Article"') IS NOT NULL AS ok`);
-    if (!exists.rows[0]?.ok) return { articles: 0, newestRead: null };
+    if (!exists.rows[0]?.ok) return { articles: 0, newestRead: null, vacuumed: false };
     const { rows } = await lite.query<State>(STATE_SQL);
-    return { articles: rows[0].articles, newestRead: rows[0].newestRead };
+    return { articles: rows[0].articles, newestRead: rows[0].newestRead, vacuumed: rows[0].vacuumed === true };
   } finally {
     await lite.close();
   }
@@ -119,6 +138,7 @@ export async function prepareDatabase(
   if (!reason) {
     log(`reusing ${db.label}: ${state.articles} articles, seeded ${(ageMs / 3_600_000).toFixed(1)} h ago`);
     await runDbScript(['migrate'], db.env);
+    if (!state.vacuumed) await vacuum(db);
     return { seeded: false };
   }
   log(`seeding ${db.label} with ${options.articles} articles because ${reason}`);
@@ -127,6 +147,7 @@ export async function prepareDatabase(
   const seedSeconds = (Date.now() - started) / 1000;
   const after = await readState(db);
   if (after.articles !== options.articles) throw new Error(`after seeding ${db.label} holds ${after.articles} articles, expected ${options.articles}`);
+  await vacuum(db);
   return { seeded: true, seedSeconds };
 }
 

@@ -37,7 +37,8 @@ export async function runLoad(options: { url: string; bodies: string[]; connecti
     url: target.origin,
     connections: options.connections,
     duration: options.durationS,
-    timeout: 10,
+    // Generous, so an overloaded server (the baseline) shows as slow, not as failing.
+    timeout: 30,
     requests: options.bodies.map((body) => ({
       method: 'POST' as const,
       path: target.pathname,

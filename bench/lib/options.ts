@@ -21,6 +21,10 @@ export type BenchOptions = {
   /** Extra environment for the servers (`--env KEY=VALUE`, repeatable). */
   env: Record<string, string>;
   pin: boolean;
+  /** Before each run, wait up to this long for the machine to be under 15% busy. */
+  waitQuietS: number;
+  /** Run the servers with node --cpu-prof and print where their CPU time goes. */
+  profile: boolean;
   /** Results file suffix (after <date>-<db>). */
   label: string | undefined;
 };
@@ -38,7 +42,11 @@ const usage = `Usage: npm run bench -- [options]
   --reseed            re-seed even when the database already holds N articles
   --reuse-stale       keep a database seeded more than 24 h ago (default: re-seed it)
   --env KEY=VALUE     extra environment for the servers (repeatable), e.g. DATABASE_POOL_SIZE=20
+  --wait-quiet S      before each run wait up to S seconds for the machine to be <15% busy
+                      (default 30; 0 = don't wait); the run records how busy it was
   --no-pin            do not pin the server to core 0 with taskset
+  --profile           run the servers with node --cpu-prof (bench/.data/profiles) and print where
+                      their CPU goes; slower, so results go to <date>-<db>-profile.json
   --label TEXT        suffix for the results file name`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -74,6 +82,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'reuse-stale': { type: 'boolean', default: false },
       env: { type: 'string', multiple: true },
       'no-pin': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'wait-quiet': { type: 'string' },
       label: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -107,6 +117,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     reuseStale: values['reuse-stale'] ?? false,
     env,
     pin: !(values['no-pin'] ?? false),
-    label: values.label ?? (quick ? 'quick' : undefined),
+    profile: values.profile ?? false,
+    waitQuietS: values['wait-quiet'] === '0' ? 0 : positiveInt('wait-quiet', values['wait-quiet'], quick ? 0 : 30),
+    label: values.label ?? ([quick ? 'quick' : '', values.profile ? 'profile' : ''].filter(Boolean).join('-') || undefined),
   };
 }

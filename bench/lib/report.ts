@@ -31,6 +31,10 @@ export type Row = {
   firstErrorBody?: string;
   statementsMin: number;
   statementsCold: number;
+  /** One request alone, in-process (no HTTP, no concurrency), ms, mean over the variable sets. */
+  soloMs: number;
+  /** Server CPU per completed request during the measured run, ms. */
+  serverCpuMsPerRequest: number | null;
   responseKiB: number;
   /** CPU the server used during the measured run, % of one core. */
   serverCpuPercent: number | null;
@@ -45,6 +49,8 @@ export type Row = {
   implemented: boolean;
   variableSets: number;
   at: string;
+  /** With --profile: self time (ms) by package and by function. */
+  profile?: { packages: [string, number][]; functions: [string, number][] };
 };
 
 export type ResultsFile = { meta: Record<string, unknown>; rows: Row[] };
@@ -79,24 +85,27 @@ const fmt = (n: number | null | undefined, digits = 0) =>
 
 /** A Markdown table (readable in a terminal too). */
 export function formatTable(rows: Row[]): string {
-  const header = ['shape', 'mode', 'db', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'peak RSS MB', 'errors', 'server CPU', 'cores busy', 'KiB/resp', 's', 'conns'];
+  const header = ['shape', 'mode', 'db', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'alone ms', 'peak RSS MB', 'errors', 'server CPU', 'CPU ms/req', 'cores busy', 'KiB/resp', 's', 'conns'];
   const lines = rows.map((r) => [
     r.shape,
     r.implemented ? r.mode : `${r.mode} (not built)`,
     r.db,
     fmt(r.rps),
-    fmt(r.p50, 1),
-    fmt(r.p99, 1),
+    // No completed request: autocannon reports 0 ms latencies, which would read as fast.
+    r.requests > 0 ? fmt(r.p50, 1) : 'none done',
+    r.requests > 0 ? fmt(r.p99, 1) : 'none done',
     r.statementsMin === r.statements ? String(r.statements) : `${r.statementsMin}–${r.statements}`,
+    fmt(r.soloMs, 1),
     fmt(r.peakRssMb),
     String(r.errors),
     r.serverCpuPercent == null ? '–' : `${fmt(r.serverCpuPercent)}%`,
+    fmt(r.serverCpuMsPerRequest, 1),
     r.coreBusyPercent.map((c) => `${c}%`).join('/'),
     fmt(r.responseKiB, 1),
     fmt(r.durationS),
     String(r.connections),
   ]);
-  const right = new Set([3, 4, 5, 6, 7, 8, 9, 11, 12, 13]);
+  const right = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const cell = (text: string, i: number) => (right.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i]));
   return [

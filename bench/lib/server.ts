@@ -15,6 +15,8 @@ export type RunningServer = {
   output: string[];
   peakRssMb(): number | null;
   cpuSeconds(): number | null;
+  /** Resolves once the server has used under 10% of a core for 500 ms (abandoned requests done). */
+  waitIdle(maxMs?: number): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -37,7 +39,7 @@ async function freePort(): Promise<number> {
 
 export async function startServer(
   kind: ServerKind,
-  options: { env: Record<string, string>; pin: boolean; readyTimeoutMs?: number },
+  options: { env: Record<string, string>; pin: boolean; readyTimeoutMs?: number; cpuProfileDir?: string },
 ): Promise<RunningServer> {
   const port = await freePort();
   const base = { ...process.env };
@@ -53,9 +55,12 @@ export async function startServer(
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     GRAPHIQL: 'false',
+    // The per-client rate limit would count every bench connection as one client (127.0.0.1).
+    RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   };
-  const nodeArgs = ['--import', 'tsx', entry[kind]];
+  const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const nodeArgs = [...profile, '--import', 'tsx', entry[kind]];
   const command = options.pin ? 'taskset' : process.execPath;
   const args = options.pin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs;
   const child: ChildProcess = spawnOwned(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -78,6 +83,18 @@ export async function startServer(
     output,
     peakRssMb: () => readRss(pid)?.peakMb ?? null,
     cpuSeconds: () => readCpuSeconds(pid),
+    async waitIdle(maxMs = 60_000) {
+      const deadline = Date.now() + maxMs;
+      let quiet = 0;
+      let last = readCpuSeconds(pid);
+      while (quiet < 2 && Date.now() < deadline && last !== null) {
+        await sleep(250);
+        const now = readCpuSeconds(pid);
+        if (now === null) return;
+        quiet = now - last < 0.025 ? quiet + 1 : 0;
+        last = now;
+      }
+    },
     stop: () => stopChild(child),
   };
 

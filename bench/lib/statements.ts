@@ -7,6 +7,9 @@ import { log } from './common.js';
 import { MODES, type ModeName } from './modes.js';
 import type { Shape } from './shapes.js';
 
+/** Statements of the gateway's background work (the story-event outbox relay). */
+const BACKGROUND = /FROM "public"."StoryEvent"/;
+
 export type StatementCount = {
   shape: string;
   mode: ModeName;
@@ -16,6 +19,8 @@ export type StatementCount = {
   statementsMin: number;
   /** Statements of the very first request of the shape (cold: caches, connections). */
   statementsCold: number;
+  /** Wall time of one repeated request alone, in-process (no HTTP, no other load), ms, mean over the variable sets. */
+  soloMs: number;
   /** The statements of the first variable set's repeated request. */
   sample: string[];
   responseBytes: number;
@@ -39,7 +44,9 @@ export async function countStatements(options: {
   const { createBaselineYoga } = await import('../baseline/schema.js');
 
   let recording: string[] | null = null;
-  const db = await openDatabase(options.database, { onStatement: (sql) => recording?.push(sql) });
+  // The gateway's background work (the story-event outbox relay polls "StoryEvent") is not part
+  // of a request: its statements are not counted.
+  const db = await openDatabase(options.database, { onStatement: (sql) => void (BACKGROUND.test(sql) || recording?.push(sql)) });
   try {
     const shapes = await options.makeShapes((sql, ...params) => db.prisma.$queryRawUnsafe(sql, ...params));
     const logger = createLogger('silent');
@@ -48,7 +55,16 @@ export async function countStatements(options: {
       const definition = MODES[mode];
       let yoga: { fetch: (url: string, init: RequestInit) => Promise<Response> | Response };
       if (definition.server === 'gateway') {
-        const config = loadConfig({ ...options.dbEnv, ...definition.env, ...options.extraEnv, NODE_ENV: 'production', LOG_LEVEL: 'silent', GRAPHIQL: 'false' });
+        const config = loadConfig({
+          ...options.dbEnv,
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'silent',
+          GRAPHIQL: 'false',
+          RATE_LIMIT_PER_MINUTE: '0',
+          OUTBOX_POLL_MS: '60000',
+          ...definition.env,
+          ...options.extraEnv,
+        });
         yoga = createGateway({ config, db, logger }).yoga;
       } else {
         yoga = createBaselineYoga(db.prisma);
@@ -65,9 +81,12 @@ export async function countStatements(options: {
 
     const out: StatementCount[] = [];
     for (const shape of shapes) {
+      // Every mode must answer the same data, or comparing them measures different work.
+      const answers = new Map<ModeName, string>();
       for (const mode of options.modes) {
         const send = fetchers.get(mode)!;
         const counts: number[] = [];
+        const durations: number[] = [];
         let sample: string[] = [];
         let statementsCold = 0;
         let responseBytes = 0;
@@ -77,18 +96,26 @@ export async function countStatements(options: {
           if (i === 0) statementsCold = recording.length;
           check(shape, mode, i, first);
           recording = [];
+          const started = performance.now();
           const again = await send(body);
+          durations.push(performance.now() - started);
           check(shape, mode, i, again);
           counts.push(recording.length);
           if (i === 0) {
             sample = recording;
             responseBytes = Buffer.byteLength(again.text);
+            answers.set(mode, JSON.stringify((JSON.parse(again.text) as { data: unknown }).data));
           }
           recording = null;
         }
         const statements = Math.max(...counts);
-        out.push({ shape: shape.name, mode, statements, statementsMin: Math.min(...counts), statementsCold, sample, responseBytes });
-        log(`${shape.name} / ${mode}: ${statements} SQL statements per request${Math.min(...counts) !== statements ? ` (${Math.min(...counts)}–${statements} over ${counts.length} variable sets)` : ''}, ${(responseBytes / 1024).toFixed(1)} KiB response`);
+        const soloMs = durations.reduce((a, b) => a + b, 0) / durations.length;
+        out.push({ shape: shape.name, mode, statements, statementsMin: Math.min(...counts), statementsCold, soloMs: Math.round(soloMs * 10) / 10, sample, responseBytes });
+        const reference = answers.get(options.modes[0]);
+        if (mode !== options.modes[0] && reference !== answers.get(mode)) {
+          log(`WARNING: ${shape.name} answers differently in ${mode} than in ${options.modes[0]}: the comparison is not like for like`);
+        }
+        log(`${shape.name} / ${mode}: ${statements} SQL statements per request${Math.min(...counts) !== statements ? ` (${Math.min(...counts)}–${statements} over ${counts.length} variable sets)` : ''}, ${soloMs.toFixed(1)} ms alone, ${(responseBytes / 1024).toFixed(1)} KiB response`);
       }
     }
     return { shapes, counts: out };

@@ -2,6 +2,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -9,6 +10,8 @@ import { PrismaClient } from '../generated/prisma/client.js';
 export type Database = {
   prisma: PrismaClient;
   kind: Config['database']['kind'];
+  /** The PostgreSQL connection pool (its counts are metrics); none on PGlite. */
+  pool?: pg.Pool;
   /** The adapter factory the schema engine needs for migrations. */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
@@ -22,9 +25,15 @@ export type DatabaseOptions = {
 export async function openDatabase(config: Config['database'], options: DatabaseOptions = {}): Promise<Database> {
   let adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   let closeDriver: () => Promise<void>;
+  let pool: pg.Pool | undefined;
   if (config.kind === 'postgres') {
-    adapterFactory = new PrismaPg({ connectionString: config.url, max: config.poolSize });
-    closeDriver = async () => {};
+    // A server that is down or unreachable fails queries within seconds instead of hanging them
+    // (the timeout also bounds the wait for a free connection); keepAlive notices dead peers.
+    pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, connectionTimeoutMillis: 3000, keepAlive: true });
+    // An idle connection the server dropped: the pool discards it and the next query reconnects.
+    pool.on('error', () => {});
+    adapterFactory = new PrismaPg(pool);
+    closeDriver = () => pool!.end();
   } else {
     const pglite = new PGlite(config.dataDir);
     await pglite.waitReady;
@@ -42,6 +51,7 @@ export async function openDatabase(config: Config['database'], options: Database
   return {
     prisma,
     kind: config.kind,
+    pool,
     adapterFactory,
     async close() {
       await prisma.$disconnect();

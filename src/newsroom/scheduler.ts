@@ -8,8 +8,14 @@ const BATCH = 50;
 
 export type Scheduler = { runOnce(): Promise<number[]>; stop(): Promise<void> };
 
-export function startScheduler(options: { prisma: PrismaClient; intervalMs: number; logger: Logger }): Scheduler {
-  const { prisma, intervalMs, logger } = options;
+export function startScheduler(options: {
+  prisma: PrismaClient;
+  intervalMs: number;
+  logger: Logger;
+  /** Called after articles were published (their story events committed). */
+  onPublished?: () => void;
+}): Scheduler {
+  const { prisma, intervalMs, logger, onPublished } = options;
   let running: Promise<number[]> | undefined;
   let stopped = false;
 
@@ -22,7 +28,10 @@ export function startScheduler(options: { prisma: PrismaClient; intervalMs: numb
           published.push(...ids);
           if (ids.length < BATCH || stopped) break;
         }
-        if (published.length) logger.info({ articleIds: published }, 'published scheduled articles');
+        if (published.length) {
+          logger.info({ articleIds: published }, 'published scheduled articles');
+          onPublished?.();
+        }
       } catch (error) {
         logger.error({ err: error }, 'scheduler run failed; retrying on the next tick');
       } finally {

@@ -96,6 +96,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       const article = await updateArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version, toDomainInput(args.input) as never);
+      ctx.live.notify(); // story events were committed: wake the live hubs
       return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
     },
   }),
@@ -106,6 +107,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
     resolve: async (query, _root, args, ctx) => {
       const article = await publishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version);
+      ctx.live.notify(); // story events were committed: wake the live hubs
       return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
     },
   }),
@@ -136,6 +138,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
     resolve: async (query, _root, args, ctx) => {
       const article = await unpublishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version);
+      ctx.live.notify(); // story events were committed: wake the live hubs
       return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
     },
   }),
@@ -146,6 +149,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ required: true, for: [Article] }), text: t.arg.string({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const article = await addCorrection(ctx.prisma, ctx.viewer, articleId(args.id), args.text);
+      ctx.live.notify(); // story events were committed: wake the live hubs
       return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
     },
   }),

@@ -11,6 +11,7 @@ import './edition.js';
 import './popularity.js';
 import './search.js';
 import './section.js';
+import './subscription.js';
 import './tag.js';
 
 export const schema = builder.toSchema();

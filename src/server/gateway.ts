@@ -1,42 +1,72 @@
 // createGateway: the GraphQL gateway over one database, without listening on a port, so tests
 // drive it in-process (`yoga.fetch`) or behind a real server.
 import { GraphQLError } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import { createContext, type Context } from '../context.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { authenticate } from '../newsroom/auth.js';
+import { authenticate, type Viewer } from '../newsroom/auth.js';
+import { LiveHub } from '../newsroom/live.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import { schema } from '../schema/index.js';
+import { httpPolicy, type HttpPolicy } from './http-policy.js';
+import { useFrontPage } from './front-page.js';
+import { useLiveEventIds } from './live-transport.js';
+import { databaseUnavailable, liveMetrics, observability, type Observability } from './observability.js';
+import { persistedOperations } from './persisted-operations.js';
+import { responseCache } from './response-cache.js';
 
 export type Gateway = {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   db: Database;
+  live: LiveHub;
+  observability: Observability;
+  httpPolicy: HttpPolicy;
 };
 
 export function createGateway(options: { config: Config; db: Database; logger: Logger }): Gateway {
   const { config, db, logger } = options;
+  const live = new LiveHub(db.prisma, logger.child({ component: 'live' }), {
+    redisUrl: config.redisUrl,
+    pollMs: config.outboxPollMs,
+    onSubscriptions: (delta) => (delta > 0 ? liveMetrics.subscriptionStarted() : liveMetrics.subscriptionEnded()),
+  });
+  const obs = observability({ config, db, logger });
+  const policy = httpPolicy(config, { logger });
+  // Persisted operations resolve the document before the response cache keys by it.
+  const persisted = persistedOperations({ mode: config.persistedOperations, logger });
+  const cache = responseCache({ config: config.responseCache, live, logger: logger.child({ component: 'response-cache' }) });
   const yoga = createYoga<Record<string, unknown>, Context>({
+    ...policy.yogaOptions,
     schema,
     graphqlEndpoint: '/graphql',
+    extraParamNames: persisted.extraParamNames,
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Newsroom gateway', defaultQuery: exampleQuery } : false,
+    // GraphiQL's assets come bundled from npm, not from a CDN: it works offline and behind firewalls.
+    renderGraphiQL,
     logging: logger.child({ component: 'yoga' }),
     // A bad key fails the request with 401 (see toClientError); no key is an anonymous reader.
-    context: async ({ request }) => createContext(db.prisma, await authenticate(db.prisma, request.headers.get('authorization'))),
+    // WebSocket connections authenticate once, at connection time, and pass their viewer in.
+    context: async (initial: { request?: Request; viewer?: Viewer }) =>
+      createContext(db.prisma, live, initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null)), {
+        resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
+      }),
+    plugins: [...obs.plugins, ...policy.plugins, useLiveEventIds(), useFrontPage(), ...persisted.plugins, ...cache.plugins],
     maskedErrors: {
       // Input errors keep their message and code; everything else becomes one opaque error,
       // logged here with its details and never sent to the client.
       maskError(error) {
-        const clientError = toClientError(error);
+        const clientError = toClientError(error) ?? databaseUnavailable(error);
         if (clientError) return clientError;
         logger.error({ err: error instanceof GraphQLError ? (error.originalError ?? error) : error }, 'unexpected error');
         return maskedError(error);
       },
     },
   });
-  return { yoga, db };
+  return { yoga, db, live, observability: obs, httpPolicy: policy };
 }
 
 const exampleQuery = /* GraphQL */ `# Try the day's e-paper and the newest stories.

@@ -2,15 +2,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startScheduler } from '../newsroom/scheduler.js';
 import { isEmpty, seedDemo } from '../../prisma/seed.js';
 import { createGateway, type Gateway } from './gateway.js';
+import { drainServer } from './observability.js';
+import { attachWebSockets, type LiveSockets } from './ws.js';
 
-export type RunningGateway = Gateway & { server: Server; url: string; logger: Logger; stop(): Promise<void> };
+export type RunningGateway = Gateway & { server: Server; url: string; logger: Logger; sockets: LiveSockets; stop(): Promise<void> };
 
+/** Opens the configured database, migrates, loads the demo on first start, then serves. */
 export async function startGateway(config: Config, logger = createLogger(config.logLevel)): Promise<RunningGateway> {
   const db = await openDatabase(config.database);
   if (config.migrateOnStart) {
@@ -21,16 +24,35 @@ export async function startGateway(config: Config, logger = createLogger(config.
     await seedDemo(db.prisma);
     logger.info('loaded the demo newsroom');
   }
+  const running = await serveGateway({ config, db, logger });
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Serves a gateway over an open database: HTTP, WebSockets and the scheduler. Stop leaves the database open. */
+export async function serveGateway({ config, db, logger }: { config: Config; db: Database; logger: Logger }): Promise<RunningGateway> {
   const gateway = createGateway({ config, db, logger });
   const scheduler =
     config.schedulerIntervalMs > 0
-      ? startScheduler({ prisma: db.prisma, intervalMs: config.schedulerIntervalMs, logger: logger.child({ component: 'scheduler' }) })
+      ? startScheduler({
+          prisma: db.prisma,
+          intervalMs: config.schedulerIntervalMs,
+          logger: logger.child({ component: 'scheduler' }),
+          onPublished: () => gateway.live.notify(),
+        })
       : undefined;
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  const sockets = attachWebSockets(server, gateway, config, logger.child({ component: 'ws' }));
+  await gateway.live.ready();
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}/graphql`;
@@ -40,13 +62,18 @@ export async function startGateway(config: Config, logger = createLogger(config.
     server,
     url,
     logger,
+    sockets,
     async stop() {
+      gateway.observability.beginShutdown(); // /readyz answers 503 from now on
       await scheduler?.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await db.close();
+      // Live clients first: WebSockets close with 1001 and SSE streams complete, so they
+      // reconnect elsewhere instead of holding the HTTP server open.
+      await sockets.close();
+      await gateway.live.stop();
+      // Stops accepting; in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then their connections are cut.
+      await drainServer(server, config.shutdownTimeoutMs);
+      await gateway.httpPolicy.close();
+      gateway.observability.close();
     },
   };
 }

@@ -1,0 +1,191 @@
+// Live story events. The committed outbox (StoryEvent) is the source of truth: every gateway
+// drains it in id order and fans each event out to its own subscribers. A commit anywhere
+// wakes every gateway at once (Redis, or in-process without REDIS_URL); a poll catches
+// whatever a wake-up missed (a crash between commit and notify, Redis down), so nothing is
+// lost, nothing is delivered twice, and order holds.
+import { Redis } from 'ioredis';
+import type { Prisma, PrismaClient, StoryEventType } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import { createChannel, fellBehind, type Channel } from './channel.js';
+
+export type LiveEvent = {
+  id: number;
+  type: StoryEventType;
+  at: Date;
+  articleId: number | null;
+  editionId: number | null;
+  /** The article as it is now: status, kind, section and tags decide who gets the event. */
+  article: { status: string; kind: string; sectionId: number; tagIds: number[] } | null;
+};
+
+/** Events a subscriber may fall behind by before it is cut off (it can resume by id). */
+const SUBSCRIBER_BUFFER = 5000;
+const BATCH = 1000;
+/** Redis channel that wakes every gateway when story events were committed. */
+const WAKE_CHANNEL = 'newsroom:story-events';
+
+export class LiveHub {
+  private lastDelivered = 0;
+  private readonly subscribers = new Set<Channel<LiveEvent>>();
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private publisher: Redis | undefined;
+  private listener: Redis | undefined;
+  private readonly articleCache = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly logger: Logger,
+    private readonly options: { redisUrl?: string; pollMs: number; onSubscriptions?: (delta: 1 | -1) => void },
+  ) {}
+
+  private started: Promise<void> | undefined;
+  private activeSubscriptions = 0;
+
+  /** Resolves once the hub knows where the outbox stands; starts it on first use. */
+  ready(): Promise<void> {
+    return (this.started ??= this.start());
+  }
+
+  /** Client subscriptions open on this gateway (WebSocket operations and SSE streams). */
+  get subscriptions() {
+    return this.activeSubscriptions;
+  }
+
+  trackSubscription(delta: 1 | -1) {
+    this.activeSubscriptions += delta;
+    this.options.onSubscriptions?.(delta);
+  }
+
+  /** Starts at the newest committed event: history is for clients that resume with an id. */
+  private async start() {
+    const newest = await this.prisma.storyEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    this.lastDelivered = newest?.id ?? 0;
+    if (this.options.redisUrl) {
+      // Two connections: one in subscriber mode cannot publish. Errors are logged, never thrown:
+      // without Redis the poll below still delivers, only later.
+      const connect = () =>
+        new Redis(this.options.redisUrl!, { maxRetriesPerRequest: 1 }).on('error', (error: Error) =>
+          this.logger.warn({ err: error.message }, 'redis unavailable: live updates fall back to polling the outbox'),
+        );
+      this.publisher = connect();
+      this.listener = connect();
+      this.listener.on('message', () => void this.drain());
+      // Waits a little for the subscription, but with Redis down the gateway starts anyway;
+      // ioredis subscribes again when it reconnects.
+      const subscribed = this.listener.subscribe(WAKE_CHANNEL).catch(() => {});
+      await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    }
+    this.pollTimer = setInterval(() => void this.drain(), this.options.pollMs);
+    this.pollTimer.unref();
+  }
+
+  /** Call after committing story events: wakes every gateway (this one included). */
+  notify() {
+    if (!this.started) return; // nobody is listening here yet; other gateways poll or get woken below
+    this.publisher?.publish(WAKE_CHANNEL, '1').catch((error: Error) => {
+      this.logger.warn({ err: error.message }, 'could not wake other gateways; they will poll');
+    });
+    void this.drain();
+  }
+
+  /** The id of the newest event fanned out so far. */
+  get position() {
+    return this.lastDelivered;
+  }
+
+  /**
+   * Live events from the moment of this call; buffered per subscriber, so a slow one never
+   * stalls the others (one that falls too far behind is ended and can resume by id).
+   */
+  subscribe(): AsyncIterableIterator<LiveEvent> {
+    const channel = createChannel<LiveEvent>({
+      capacity: SUBSCRIBER_BUFFER,
+      overflowError: fellBehind,
+      onClose: () => {
+        this.subscribers.delete(channel);
+      },
+    });
+    this.subscribers.add(channel);
+    return channel;
+  }
+
+  /** Up to a page of committed events after `after` up to `upto`, oldest first, for resuming clients. */
+  async backlog(after: number, upto: number): Promise<LiveEvent[]> {
+    if (upto <= after) return [];
+    return this.load({ id: { gt: after, lte: upto } }, BATCH);
+  }
+
+  /**
+   * The article of an event, loaded once for every subscriber asking for the same selection
+   * with the same rights (5,000 subscribers, one statement).
+   */
+  loadArticle<T>(eventId: number, key: string, load: () => Promise<T>): Promise<T> {
+    const cacheKey = `${eventId}|${key}`;
+    let pending = this.articleCache.get(cacheKey) as Promise<T> | undefined;
+    if (!pending) {
+      pending = load();
+      this.articleCache.set(cacheKey, pending);
+      setTimeout(() => this.articleCache.delete(cacheKey), 30_000).unref();
+    }
+    return pending;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      try {
+        do {
+          this.drainAgain = false;
+          let events: LiveEvent[];
+          do {
+            events = await this.load({ id: { gt: this.lastDelivered } }, BATCH);
+            for (const event of events) {
+              this.lastDelivered = event.id;
+              for (const subscriber of this.subscribers) subscriber.push(event);
+            }
+          } while (events.length === BATCH);
+        } while (this.drainAgain);
+      } catch (error) {
+        this.logger.error({ err: error }, 'reading the story-event outbox failed; retrying on the next poll');
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  private async load(where: Prisma.StoryEventWhereInput, take: number): Promise<LiveEvent[]> {
+    const rows = await this.prisma.storyEvent.findMany({ where, orderBy: { id: 'asc' }, take });
+    const articleIds = [...new Set(rows.flatMap((r) => (r.articleId ? [r.articleId] : [])))];
+    const articles = articleIds.length
+      ? await this.prisma.article.findMany({
+          where: { id: { in: articleIds } },
+          select: { id: true, status: true, kind: true, sectionId: true, tags: { select: { tagId: true } } },
+        })
+      : [];
+    const byId = new Map(articles.map((a) => [a.id, { status: a.status, kind: a.kind, sectionId: a.sectionId, tagIds: a.tags.map((t) => t.tagId) }]));
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      at: r.createdAt,
+      articleId: r.articleId,
+      editionId: r.editionId,
+      article: r.articleId ? (byId.get(r.articleId) ?? null) : null,
+    }));
+  }
+
+  /** Ends every live stream (their clients see them complete) and stops listening. */
+  async stop() {
+    clearInterval(this.pollTimer);
+    for (const subscriber of this.subscribers) subscriber.close();
+    await this.draining;
+    for (const client of [this.listener, this.publisher]) {
+      if (client) await client.quit().catch(() => client.disconnect());
+    }
+  }
+}

@@ -1,0 +1,260 @@
+// What operators see: /healthz (the process runs), /readyz (the database answers; not while
+// shutting down), Prometheus /metrics, and one JSON log line per request carrying a request id
+// that is also returned in the `x-request-id` response header.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type pg from 'pg';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+
+/** How long /readyz waits for `SELECT 1`. */
+export const READY_TIMEOUT_MS = 1000;
+const GRAPHQL_PATH = '/graphql';
+/** Operation names come from clients: past this many distinct ones, new names count as `other`. */
+const MAX_OPERATION_NAMES = 500;
+
+// One registry per process: the process metrics and the live gauges exist once however many
+// gateways a process builds (tests build many).
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });
+
+const requestDuration = new Histogram({
+  name: 'newsroom_http_request_duration_seconds',
+  help: 'GraphQL HTTP requests by operation and status',
+  labelNames: ['operation_name', 'operation_type', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});
+const graphqlErrors = new Counter({
+  name: 'newsroom_graphql_errors_total',
+  help: 'Errors sent to clients, by extensions.code',
+  labelNames: ['code'] as const,
+  registers: [metricsRegistry],
+});
+
+const pools = new Set<pg.Pool>();
+const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>
+  new Gauge({
+    name,
+    help,
+    registers: [metricsRegistry],
+    collect() {
+      let sum = 0;
+      for (const pool of pools) sum += pool.ended ? 0 : read(pool);
+      this.set(sum);
+    },
+  });
+poolGauge('newsroom_db_pool_connections', 'PostgreSQL connections open (0 on PGlite)', (pool) => pool.totalCount);
+poolGauge('newsroom_db_pool_idle_connections', 'PostgreSQL connections idle in the pool', (pool) => pool.idleCount);
+poolGauge('newsroom_db_pool_waiting_clients', 'Queries waiting for a free PostgreSQL connection', (pool) => pool.waitingCount);
+
+const wsConnections = new Gauge({ name: 'newsroom_ws_connections', help: 'Open WebSocket connections', registers: [metricsRegistry] });
+const activeSubscriptions = new Gauge({
+  name: 'newsroom_active_subscriptions',
+  help: 'Live subscriptions (WebSocket and SSE)',
+  registers: [metricsRegistry],
+});
+
+/** For the live module: call these as connections and subscriptions come and go. */
+export const liveMetrics = {
+  connectionOpened: () => wsConnections.inc(),
+  connectionClosed: () => wsConnections.dec(),
+  subscriptionStarted: () => activeSubscriptions.inc(),
+  subscriptionEnded: () => activeSubscriptions.dec(),
+};
+
+/** An incoming id is kept only when it is short and plain, so it cannot forge log lines. */
+export function requestIdFrom(header: string | null): string {
+  return header && /^[A-Za-z0-9_-]{1,64}$/.test(header) ? header : randomUUID();
+}
+
+type RequestState = { id: string; start: number; operationName?: string; operationType?: string };
+
+export type Observability = {
+  plugins: Plugin[];
+  metricsRegistry: Registry;
+  /** True when the database answers `SELECT 1` within READY_TIMEOUT_MS and no shutdown began. */
+  ready(): Promise<boolean>;
+  /** From now on /readyz answers 503, so load balancers stop sending traffic. */
+  beginShutdown(): void;
+  close(): void;
+};
+
+export function observability(options: { config: Config; db: Database; logger: Logger }): Observability {
+  const { db } = options;
+  const logger = options.logger.child({ component: 'http' });
+  const states = new WeakMap<Request, RequestState>();
+  const operationNames = new Set<string>();
+  let shuttingDown = false;
+  if (db.pool) pools.add(db.pool);
+
+  async function ready(): Promise<boolean> {
+    if (shuttingDown) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), READY_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([db.prisma.$queryRaw`SELECT 1`, timeout]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const stateOf = (request: Request) => {
+    let state = states.get(request);
+    if (!state) {
+      state = { id: requestIdFrom(request.headers.get('x-request-id')), start: performance.now() };
+      states.set(request, state);
+    }
+    return state;
+  };
+
+  const noteOperation = (request: Request | undefined, document: DocumentNode, operationName?: string | null) => {
+    if (!request) return; // graphql-ws operations have no HTTP request
+    const state = stateOf(request);
+    const operation = getOperationAST(document, operationName);
+    state.operationType = operation?.operation;
+    const name = operation?.name?.value ?? 'anonymous';
+    if (operationNames.size < MAX_OPERATION_NAMES) operationNames.add(name);
+    state.operationName = operationNames.has(name) ? name : 'other';
+  };
+
+  const plugin: Plugin = {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      stateOf(request);
+      const json = (body: unknown, status = 200) =>
+        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+      switch (url.pathname) {
+        case '/healthz':
+          return endResponse(json({ status: 'ok' }));
+        case '/readyz':
+          return ready().then((ok) =>
+            endResponse(json({ status: ok ? 'ready' : shuttingDown ? 'shutting down' : 'database unavailable' }, ok ? 200 : 503)),
+          );
+        case '/metrics':
+          return metricsRegistry.metrics().then((text) =>
+            endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' } })),
+          );
+      }
+    },
+    onExecute({ args }) {
+      noteOperation((args.contextValue as { request?: Request }).request, args.document, args.operationName);
+    },
+    onSubscribe({ args }) {
+      noteOperation((args.contextValue as { request?: Request }).request, args.document, args.operationName);
+    },
+    onResultProcess({ result }) {
+      // Streams (SSE, subscriptions) are left out: their errors arrive after the response began.
+      if (Symbol.asyncIterator in result) return;
+      for (const single of Array.isArray(result) ? result : [result]) {
+        for (const error of single.errors ?? []) {
+          const code = error.extensions?.code;
+          graphqlErrors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
+        }
+      }
+    },
+    onResponse({ request, response }) {
+      const state = stateOf(request);
+      response.headers.set('x-request-id', state.id);
+      const seconds = (performance.now() - state.start) / 1000;
+      const path = new URL(request.url, 'http://localhost').pathname;
+      const line = {
+        reqId: state.id,
+        method: request.method,
+        path,
+        status: response.status,
+        operation: state.operationName,
+        operationType: state.operationType,
+        durationMs: Math.round(seconds * 10_000) / 10,
+      };
+      if (path === GRAPHQL_PATH) {
+        requestDuration.observe(
+          { operation_name: state.operationName ?? 'none', operation_type: state.operationType ?? 'none', status: String(response.status) },
+          seconds,
+        );
+        logger.info(line, 'request');
+      } else {
+        logger.debug(line, 'request'); // probes and scrapes every few seconds
+      }
+    },
+  };
+
+  return {
+    plugins: [plugin],
+    metricsRegistry,
+    ready,
+    beginShutdown() {
+      shuttingDown = true;
+    },
+    close() {
+      if (db.pool) pools.delete(db.pool);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database going away: errors that mean "try again shortly", not a bug.
+
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+/** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Prisma: can't reach, connect timeout, operation timeout, server closed the connection, pool timeout */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** node-postgres raises these as plain Errors, which the Prisma adapter passes through. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Can't reach database server/;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } };
+    const cause = e.meta?.driverAdapterError?.cause;
+    if (UNAVAILABLE_KINDS.has(cause?.kind ?? '') || UNAVAILABLE_SQLSTATES.has(cause?.code ?? '')) return true;
+    if (typeof e.code === 'string' && (UNAVAILABLE_PRISMA_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code))) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+    current = (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The client's error for a database outage: 503 with Retry-After, so caches and clients back off. */
+export function databaseUnavailable(error: unknown): GraphQLError | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  const located = error instanceof GraphQLError ? error : undefined;
+  return new GraphQLError('The database is unavailable. Try again shortly.', {
+    nodes: located?.nodes,
+    path: located?.path,
+    extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '5' } } },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shutdown: stop accepting, let in-flight requests finish, then close what is left.
+
+/** Closes the server: waits up to `graceMs` for in-flight requests, then cuts the remaining connections. */
+export async function drainServer(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections go as soon as they fall idle, not only those idle right now.
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), graceMs);
+  });
+  try {
+    if ((await Promise.race([closed, deadline])) === 'timeout') {
+      server.closeAllConnections();
+      await closed;
+    }
+  } finally {
+    clearInterval(idle);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,178 @@
+// Response cache for anonymous readers: yoga's response-cache plugin keeps whole query results in
+// memory, keyed by document + variables, and serves repeats without touching the database.
+// Requests with an API key bypass it entirely (never served from it, never stored in it).
+//
+// Purging: story events. Every gateway drains the committed outbox itself (LiveHub), so every
+// instance purges its own cache on every event; nothing is shared between gateways and nothing
+// has to be broadcast. What events do not cover (read counts, sections, authors, tags,
+// collections, new editions) lives at most its TTL.
+//
+// HTTP: cached results carry `ETag` / `Last-Modified` (the plugin answers `If-None-Match` with
+// 304), `Cache-Control: public, max-age, stale-while-revalidate`, `Age` on hits and a
+// `Surrogate-Key` header listing the response's entities (`Article:12 Section:3 …`) so a CDN can
+// purge by the same keys. Keyed responses are `private, no-store`; anything else `no-store`.
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { LiveEvent, LiveHub } from '../newsroom/live.js';
+
+type Entity = { typename: string; id?: string | number };
+type Headers = Record<string, string>;
+
+/**
+ * The cache entities a story event may have changed. The plugin records, per cached result, each
+ * object with an id (`Article:<global id>`, and its type `Article`) and the type of each null or
+ * empty field (`article(slug)` → null: `Article`; `edges: []`: `ArticleEdge`). A bare type name
+ * purges every result holding one of those.
+ */
+export function purgeEntities(event: LiveEvent): Entity[] {
+  if (event.type === 'EDITION_UPDATED') {
+    // Placements changed; editions are few, so all of them (and empty edition lists) go.
+    return [{ typename: 'Edition' }, { typename: 'EditionEdge' }];
+  }
+  if (event.articleId == null) return [];
+  const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
+  // A correction changes the story itself, never which lists it belongs to.
+  if (event.type === 'CORRECTED') return [article];
+  // Published, unpublished, or edited (section, tags, kind, headline may have changed): any list
+  // of articles may gain or lose it — latest, section/tag/author pages, most popular, related,
+  // collections, edition placements, search — so every result holding an article goes, and
+  // every empty list or null that could now hold it. (A connection asked only for `totalCount`
+  // holds no entity at all: it lives out its list TTL.)
+  return [article, { typename: 'Article' }, { typename: 'ArticleEdge' }, { typename: 'SearchEdge' }, { typename: 'EditionPlacement' }];
+}
+
+/** `Article:12` for an entity with a Relay global id, the bare type name for a type. */
+export function surrogateKey(entity: Entity): string {
+  if (entity.id == null) return entity.typename;
+  try {
+    return `${entity.typename}:${decodeGlobalID(String(entity.id)).id}`;
+  } catch {
+    return `${entity.typename}:${entity.id}`;
+  }
+}
+
+export type ResponseCache = { plugins: Plugin[] };
+
+export function responseCache(options: { config: Config['responseCache']; live: LiveHub; logger: Logger }): ResponseCache {
+  const { config, live, logger } = options;
+  const createMemory = () => createInMemoryCache({ max: config.maxEntries });
+  let memory = createMemory();
+  const plugins: Plugin[] = [cacheHeaders(config.enabled ? (key) => memory.get(key) : undefined)];
+  if (!config.enabled) return { plugins };
+
+  // A result may only be stored if no purge happened while it was computed (else it could hold
+  // what the purge just removed) and the purge loop was already listening when it started.
+  let listening = false;
+  let generation = 0;
+  const startedAt = new WeakMap<object, number>();
+
+  const cache: Cache = {
+    get: (key) => memory.get(key),
+    invalidate: (entities) => memory.invalidate(entities),
+    set(key, result, entities, ttl) {
+      const list = [...entities];
+      const seconds = Math.floor(ttl / 1000);
+      // The keys this cache purges by: each entity and its type, each type of a null or empty field.
+      const keys = new Set(list.flatMap((entity) => (entity.id == null ? [entity.typename] : [entity.typename, surrogateKey(entity)])));
+      // Stored with the result, so hits carry them too (the plugin adds ETag and Last-Modified).
+      Object.assign(httpHeaders(result), {
+        'Cache-Control': `public, max-age=${seconds}, stale-while-revalidate=${seconds}`,
+        'Surrogate-Key': [...keys].sort().join(' '),
+      });
+      return memory.set(key, result, list, ttl);
+    },
+  };
+
+  void (async () => {
+    await live.ready();
+    for (;;) {
+      const events = live.subscribe();
+      // Whatever was cached before (re)subscribing may have missed events.
+      memory = createMemory();
+      generation++;
+      listening = true;
+      try {
+        for await (const event of events) {
+          generation++;
+          memory.invalidate(purgeEntities(event));
+        }
+        return; // the hub stopped
+      } catch (error) {
+        logger.warn({ err: error }, 'response cache fell behind the story events; purged it and listening again');
+      } finally {
+        listening = false;
+        generation++;
+      }
+    }
+  })().catch((error: unknown) => logger.error({ err: error }, 'response cache cannot follow story events; nothing is cached'));
+
+  const ttlPerSchemaCoordinate = {
+    ArticleConnection: config.listTtlMs,
+    SearchConnection: config.listTtlMs,
+    'Query.mostPopular': config.popularTtlMs,
+  };
+
+  plugins.push(
+    {
+      onExecute({ args }) {
+        if (listening) startedAt.set(args.contextValue, generation);
+      },
+    },
+    useResponseCache({
+      cache,
+      ttl: config.ttlMs,
+      ttlPerSchemaCoordinate,
+      // Readers only: a request with an Authorization header (an API key, or a bad one that ends
+      // in a 401) neither reads nor writes the cache. graphql-ws operations have no request.
+      enabled: (request) => request != null && !request.headers.has('authorization'),
+      session: () => null,
+      onTtl: ({ ttl, context }) => (listening && startedAt.get(context) === generation ? ttl : 0),
+      // Mutations are never stored: the plugin only purges the entities in a mutation's result
+      // (for `recordRead`, a Boolean: nothing). Story events do the real purging.
+      invalidateViaMutation: true,
+      includeExtensionMetadata: false,
+    }),
+  );
+  return { plugins };
+}
+
+function httpHeaders(result: ExecutionResult): Headers {
+  const extensions = (result as { extensions?: { http?: { headers?: Headers } } }).extensions ?? {};
+  (result as { extensions?: unknown }).extensions = extensions;
+  extensions.http ??= {};
+  return (extensions.http.headers ??= {});
+}
+
+/** Cache headers for every GraphQL response; `lookup` finds the cached result a 304 stands for. */
+function cacheHeaders(lookup?: (key: string) => unknown): Plugin {
+  return {
+    onResponse({ request, response }) {
+      if (new URL(request.url).pathname !== '/graphql' || request.method === 'OPTIONS') return;
+      const headers = response.headers;
+      if (request.headers.has('authorization')) {
+        headers.set('cache-control', 'private, no-store');
+        return;
+      }
+      if (response.status === 304 && lookup) {
+        // The plugin's 304 carries only ETag and Last-Modified; refresh the rest as a 200 would.
+        const cached = lookup(headers.get('etag') ?? '') as ExecutionResult | null | undefined;
+        const stored = cached && httpHeaders(cached);
+        if (stored?.['Cache-Control']) headers.set('cache-control', stored['Cache-Control']);
+        if (stored?.['Surrogate-Key']) headers.set('surrogate-key', stored['Surrogate-Key']);
+      }
+      if (headers.get('cache-control')?.startsWith('public')) {
+        // A hit is as old as its copy: `Age` keeps downstream caches from restarting max-age.
+        const modified = Date.parse(headers.get('last-modified') ?? '');
+        if (!Number.isNaN(modified)) headers.set('age', String(Math.max(0, Math.floor((Date.now() - modified) / 1000))));
+        // The same URL with an API key is a different (private) answer.
+        headers.append('vary', 'Authorization');
+      } else if (!headers.has('cache-control')) {
+        headers.set('cache-control', 'no-store');
+      }
+    },
+  };
+}

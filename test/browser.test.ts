@@ -1,0 +1,75 @@
+// The live demo front page and GraphiQL in a real browser (Debian's Chromium via playwright-core).
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { serveGateway, type RunningGateway } from '../src/server/start.js';
+import { createDemoGateway, globalId, keyHeader, MAIN_STORY, onPostgres, testConfig, type TestGateway } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(onPostgres)('in a real browser', () => {
+  let demo: TestGateway;
+  let gateway: RunningGateway;
+  let browser: Browser;
+  let origin: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does).`);
+    demo = await createDemoGateway();
+    gateway = await serveGateway({
+      config: testConfig({ PORT: '0', HOST: '127.0.0.1', SCHEDULER_INTERVAL_MS: '0', OUTBOX_POLL_MS: '200' }),
+      db: demo.db,
+      logger: createLogger('silent'),
+    });
+    origin = new URL(gateway.url).origin;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await demo?.db.dispose();
+  });
+
+  it('the front page shows the news and a story published through the API appears live', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await expect.poll(() => page.locator('#latest li').count(), { timeout: 15_000 }).toBeGreaterThan(5);
+    expect(await page.locator('#popular li').count()).toBe(9);
+    expect(await page.locator('#edition-name').textContent()).toContain('March 01, 2025');
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('live');
+
+    const editor = await keyHeader(demo.db, 'EDITOR');
+    const section = await demo.db.prisma.section.findUniqueOrThrow({ where: { slug: 'asia' } });
+    const reuters = await demo.db.prisma.author.findUniqueOrThrow({ where: { slug: 'reuters' } });
+    const headline = `Browser sees this story ${Date.now()}`;
+    const call = async (query: string, variables: Record<string, unknown>) => {
+      const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...editor }, body: JSON.stringify({ query, variables }) });
+      return (await response.json()).data;
+    };
+    const draft = await call(
+      `mutation($input: CreateDraftInput!) { createDraft(input: $input) { ... on MutationCreateDraftSuccess { data { id } } } }`,
+      { input: { headline, section: globalId('Section', section.id), byline: [{ author: globalId('Author', reuters.id), role: 'AGENCY' }] } },
+    );
+    await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id: draft.createDraft.data.id });
+    await expect.poll(() => page.locator('#latest li').first().locator('h3').textContent(), { timeout: 10_000 }).toBe(headline);
+    await page.close();
+  });
+
+  it('GraphiQL loads (assets served locally) and runs a query', async () => {
+    const page = await browser.newPage();
+    const query = `{ article(slug: "${MAIN_STORY}") { headline } }`;
+    await page.goto(`${origin}/graphql?query=${encodeURIComponent(query)}`);
+    const run = page.locator('.graphiql-execute-button');
+    await run.waitFor({ timeout: 20_000 });
+    await run.click();
+    await expect
+      // The response pane wraps long lines; compare with whitespace collapsed.
+      .poll(async () => (await page.locator('.graphiql-response, .result-window').first().textContent())?.replace(/\s+/g, ' '), { timeout: 15_000 })
+      .toContain('"headline": "China tells its AI leaders to avoid US travel over security concerns: report"');
+    await page.close();
+  });
+});

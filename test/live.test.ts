@@ -1,0 +1,308 @@
+// Live story updates with real clients: graphql-ws over a real server on port 0, SSE over
+// fetch, two gateways joined by the machine's Redis, resume after reconnect, the scheduler.
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createLogger } from '../src/logger.js';
+import { serveGateway, type RunningGateway } from '../src/server/start.js';
+import { createDemoGateway, globalId, keyHeader, testConfig, type TestGateway } from './helpers.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+let demo: TestGateway;
+let editor: Record<string, string>;
+let reutersId: string;
+let worldId: string;
+let sportId: string;
+const running: RunningGateway[] = [];
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  demo = await createDemoGateway();
+  editor = await keyHeader(demo.db, 'EDITOR');
+  const id = async (model: 'author' | 'section', slug: string, type: string) =>
+    globalId(type, ((await (demo.db.prisma[model] as any).findUniqueOrThrow({ where: { slug } })) as { id: number }).id);
+  reutersId = await id('author', 'reuters', 'Author');
+  worldId = await id('section', 'asia', 'Section');
+  sportId = await id('section', 'sport', 'Section');
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
+afterAll(async () => {
+  await Promise.all(running.splice(0).map((g) => g.stop()));
+  await demo?.db.dispose();
+});
+
+async function serve(overrides: Record<string, string> = {}) {
+  const gateway = await serveGateway({
+    config: testConfig({ PORT: '0', HOST: '127.0.0.1', SCHEDULER_INTERVAL_MS: '0', OUTBOX_POLL_MS: '200', ...overrides }),
+    db: demo.db,
+    logger: createLogger('silent'),
+  });
+  running.push(gateway);
+  return gateway;
+}
+
+function wsClient(gateway: RunningGateway, connectionParams?: Record<string, unknown>) {
+  const client = createClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  clients.push(client);
+  return client;
+}
+
+/** Subscribes and collects results until `count` arrived (or the timeout). */
+function collect(client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const results: any[] = [];
+  let error: unknown;
+  const iterator = client.iterate({ query, variables });
+  const done = (async () => {
+    try {
+      for await (const result of iterator) results.push(result);
+    } catch (e) {
+      error = e;
+    }
+  })();
+  return {
+    results,
+    error: () => error,
+    async waitFor(count: number, timeout = 5000) {
+      await expect.poll(() => results.length + (error ? 1000 : 0), { timeout, interval: 20 }).toBeGreaterThanOrEqual(count);
+      return results;
+    },
+    async stop() {
+      await iterator.return?.();
+      await done;
+    },
+  };
+}
+
+/** Waits until the gateway's hub has this many live subscriptions open. */
+const subscribed = (gateway: RunningGateway, count: number) =>
+  expect.poll(() => gateway.live.subscriptions, { timeout: 5000, interval: 20 }).toBe(count);
+
+let counter = 0;
+async function publishStory(gateway: RunningGateway | TestGateway, section = worldId) {
+  counter += 1;
+  const headline = `Live story ${counter} ${Date.now()}`;
+  const fetch = 'yoga' in gateway ? gateway.yoga.fetch : undefined;
+  const call = async (query: string, variables: Record<string, unknown>) => {
+    const response = await fetch!('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...editor },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    expect(body.errors).toBeUndefined();
+    return Object.values(body.data)[0] as any;
+  };
+  const draft = await call(
+    `mutation($input: CreateDraftInput!) { createDraft(input: $input) { ... on MutationCreateDraftSuccess { data { id slug } } } }`,
+    { input: { headline, section, byline: [{ author: reutersId, role: 'AGENCY' }] } },
+  );
+  await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id: draft.data.id });
+  return { id: draft.data.id as string, slug: draft.data.slug as string, headline };
+}
+
+const PUBLISHED = `subscription($section: String, $after: ID) {
+  storiesPublished(section: $section, after: $after) { eventId type article { slug headline status section { slug } } }
+}`;
+
+describe('graphql-ws', () => {
+  it('pushes a story the moment it is published, with its event id, filtered by section', async () => {
+    const gateway = await serve();
+    const all = collect(wsClient(gateway), PUBLISHED);
+    const sport = collect(wsClient(gateway), PUBLISHED, { section: 'sport' });
+    const world = collect(wsClient(gateway), PUBLISHED, { section: 'world' });
+    await subscribed(gateway, 3);
+    const story = await publishStory(gateway);
+    const [first] = await all.waitFor(1);
+    expect(first.data.storiesPublished).toMatchObject({ type: 'PUBLISHED', article: { slug: story.slug, headline: story.headline, status: 'PUBLISHED' } });
+    expect(first.extensions.eventId).toBe(first.data.storiesPublished.eventId);
+    await world.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sport.results).toHaveLength(0);
+    const sportStory = await publishStory(gateway, sportId);
+    const [sportEvent] = await sport.waitFor(1);
+    expect(sportEvent.data.storiesPublished.article.slug).toBe(sportStory.slug);
+  });
+
+  it('resumes after a reconnect: missed events first, in order, no duplicates, then live', async () => {
+    const gateway = await serve();
+    const first = collect(wsClient(gateway), PUBLISHED);
+    await subscribed(gateway, 1);
+    await publishStory(gateway);
+    const [seen] = await first.waitFor(1);
+    await first.stop();
+    const missed = [await publishStory(gateway), await publishStory(gateway)];
+    const resumed = collect(wsClient(gateway), PUBLISHED, { after: seen.data.storiesPublished.eventId });
+    await resumed.waitFor(2);
+    const live = await publishStory(gateway);
+    const results = await resumed.waitFor(3);
+    expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual([...missed, live].map((s) => s.slug));
+    const ids = results.map((r) => Number(r.data.storiesPublished.eventId));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(ids[0]).toBeGreaterThan(Number(seen.data.storiesPublished.eventId));
+  });
+
+  it('a resume longer than one page of the outbox delivers every missed event', async () => {
+    const gateway = await serve();
+    const main = await demo.db.prisma.article.findUniqueOrThrow({ where: { slug: 'china-tells-ai-leaders-to-avoid-us-travel' } });
+    const start = (await demo.db.prisma.storyEvent.findFirst({ orderBy: { id: 'desc' } }))?.id ?? 0;
+    await demo.db.prisma.storyEvent.createMany({ data: Array.from({ length: 1100 }, () => ({ type: 'UPDATED' as const, articleId: main.id, sectionId: main.sectionId })) });
+    gateway.live.notify();
+    const resumed = collect(wsClient(gateway), `subscription($id: ID!, $after: ID) { storyUpdated(id: $id, after: $after) { eventId type } }`, {
+      id: globalId('Article', main.id),
+      after: String(start),
+    });
+    const results = await resumed.waitFor(1100, 15_000);
+    const ids = results.map((r) => Number(r.data.storyUpdated.eventId));
+    expect(ids).toHaveLength(1100);
+    expect(new Set(ids).size).toBe(1100);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('never pushes a pulled story to anonymous readers; an editor key unlocks preview', async () => {
+    const gateway = await serve();
+    const story = await publishStory(gateway);
+    const query = `subscription($id: ID!) { storyUpdated(id: $id, preview: true) { type article { status headline } } }`;
+    const anonymous = collect(wsClient(gateway), query, { id: story.id });
+    const staff = collect(wsClient(gateway, { authorization: editor.authorization }), query, { id: story.id });
+    await subscribed(gateway, 2);
+    const response = await demo.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...editor },
+      body: JSON.stringify({ query: `mutation($id: ID!) { unpublishArticle(id: $id) { __typename } }`, variables: { id: story.id } }),
+    });
+    expect((await response.json()).data.unpublishArticle.__typename).toBe('MutationUnpublishArticleSuccess');
+    gateway.live.notify();
+    const [a] = await anonymous.waitFor(1);
+    const [s] = await staff.waitFor(1);
+    expect(a.data.storyUpdated).toEqual({ type: 'UNPUBLISHED', article: null });
+    expect(s.data.storyUpdated).toEqual({ type: 'UNPUBLISHED', article: { status: 'UNPUBLISHED', headline: story.headline } });
+  });
+
+  it('refuses a bad key and limits subscriptions per connection', async () => {
+    const gateway = await serve({ SUBSCRIPTIONS_PER_CONNECTION: '2' });
+    const bad = collect(wsClient(gateway, { authorization: 'Bearer nrk_nope' }), PUBLISHED);
+    await expect.poll(() => (bad.error() as { code?: number } | undefined)?.code, { timeout: 5000 }).toBe(4403);
+    const client = wsClient(gateway);
+    const a = collect(client, PUBLISHED);
+    const b = collect(client, PUBLISHED);
+    const c = collect(client, PUBLISHED);
+    await expect.poll(() => JSON.stringify(c.error() ?? ''), { timeout: 5000 }).toContain('SUBSCRIPTION_LIMIT');
+    expect(a.error()).toBeUndefined();
+    expect(b.error()).toBeUndefined();
+  });
+
+  it('delivers stories the scheduler publishes', async () => {
+    const gateway = await serve({ SCHEDULER_INTERVAL_MS: '200' });
+    const subscriber = collect(wsClient(gateway), PUBLISHED);
+    await subscribed(gateway, 1);
+    const draft = await demo.db.prisma.article.create({
+      data: {
+        slug: `scheduled-live-${Date.now()}`,
+        headline: 'Scheduled to go live',
+        status: 'SCHEDULED',
+        scheduledAt: new Date(Date.now() + 300),
+        sectionId: (await demo.db.prisma.section.findUniqueOrThrow({ where: { slug: 'asia' } })).id,
+      },
+    });
+    const [event] = await subscriber.waitFor(1, 8000);
+    expect(event.data.storiesPublished.article.slug).toBe(draft.slug);
+  });
+
+  it('closes sockets with 1001 Going Away when the gateway stops', async () => {
+    const gateway = await serve();
+    const closed = new Promise<number>((resolve) => {
+      const client = createClient({
+        url: gateway.url.replace('http', 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        on: { closed: (event) => resolve((event as { code: number }).code) },
+      });
+      clients.push(client);
+      client.subscribe({ query: PUBLISHED }, { next: () => {}, error: () => {}, complete: () => {} });
+    });
+    await expect.poll(() => gateway.sockets.connections()).toBe(1);
+    await gateway.stop();
+    running.splice(running.indexOf(gateway), 1);
+    expect(await closed).toBe(1001);
+  });
+});
+
+describe('SSE', () => {
+  async function sse(gateway: RunningGateway, query: string, headers: Record<string, string> = {}) {
+    const controller = new AbortController();
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify({ query }),
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const events: { id?: string; data: any }[] = [];
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const id = /^id: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.+)$/m.exec(block)?.[1];
+            if (/^event: next$/m.test(block) && data) events.push({ id, data: JSON.parse(data) });
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    return { events, close: () => controller.abort() };
+  }
+
+  it('streams events with SSE ids, and Last-Event-ID resumes after a reconnect', async () => {
+    const gateway = await serve();
+    const first = await sse(gateway, `subscription { storiesPublished { eventId article { slug } } }`);
+    await subscribed(gateway, 1);
+    const story = await publishStory(gateway);
+    await expect.poll(() => first.events.length, { timeout: 5000 }).toBe(1);
+    expect(first.events[0]!.data.data.storiesPublished.article.slug).toBe(story.slug);
+    expect(first.events[0]!.id).toBe(first.events[0]!.data.data.storiesPublished.eventId);
+    first.close();
+    const missed = await publishStory(gateway);
+    const again = await sse(gateway, `subscription { storiesPublished { eventId article { slug } } }`, { 'last-event-id': first.events[0]!.id! });
+    await expect.poll(() => again.events.length, { timeout: 5000 }).toBe(1);
+    expect(again.events[0]!.data.data.storiesPublished.article.slug).toBe(missed.slug);
+    again.close();
+  });
+});
+
+describe('across gateways', () => {
+  it('a story published on one gateway reaches subscribers of another through Redis at once', async () => {
+    // Polling is slowed to a minute: only Redis can deliver within the test's few seconds.
+    const a = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
+    const b = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
+    const onB = collect(wsClient(b), PUBLISHED);
+    await subscribed(b, 1);
+    const started = Date.now();
+    const story = await publishStory(a);
+    const [event] = await onB.waitFor(1, 5000);
+    expect(event.data.storiesPublished.article.slug).toBe(story.slug);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('without Redis, gateways still deliver what is committed by polling the outbox', async () => {
+    const a = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });
+    const b = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });
+    const onB = collect(wsClient(b), PUBLISHED);
+    await subscribed(b, 1);
+    const story = await publishStory(a);
+    const [event] = await onB.waitFor(1, 5000);
+    expect(event.data.storiesPublished.article.slug).toBe(story.slug);
+  });
+});
