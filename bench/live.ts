@@ -6,13 +6,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
-import { openDatabase } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrations.js';
-import { createApiKey } from '../src/newsroom/auth.js';
-import { seedDemo } from '../prisma/seed.js';
 import { benchDir, hasCommand, installCleanupHandlers, log, readRss, sleep } from './lib/common.js';
+import { demoDatabase, publishStory } from './lib/demo.js';
 import { startServer } from './lib/server.js';
 
 const { values } = parseArgs({
@@ -27,33 +23,16 @@ const subscribers = Number(values.subscribers);
 const stories = Number(values.stories);
 const intervalMs = Number(values.interval);
 const DATABASE = 'newsroom_live_bench';
-const SERVER = 'postgresql://postgres@127.0.0.1:5432';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-async function prepareDatabase() {
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const db = await openDatabase({ kind: 'postgres', url: `${SERVER}/${DATABASE}`, poolSize: 4 });
-  await applyMigrations(db.adapterFactory);
-  await seedDemo(db.prisma);
-  const { key } = await createApiKey(db.prisma, { name: 'bench:live', role: 'EDITOR' });
-  const section = await db.prisma.section.findUniqueOrThrow({ where: { slug: 'asia' } });
-  const author = await db.prisma.author.findUniqueOrThrow({ where: { slug: 'reuters' } });
-  await db.close();
-  return { key, sectionId: Buffer.from(`Section:${section.id}`).toString('base64'), authorId: Buffer.from(`Author:${author.id}`).toString('base64') };
-}
 
 async function main() {
   installCleanupHandlers();
   const pin = hasCommand('taskset');
   log(`preparing ${DATABASE} (demo newsroom)`);
-  const { key, sectionId, authorId } = await prepareDatabase();
+  const demo = await demoDatabase(DATABASE);
   const server = await startServer('gateway', {
-    env: { DATABASE_URL: `${SERVER}/${DATABASE}`, SCHEDULER_INTERVAL_MS: '0', SUBSCRIPTIONS_PER_CONNECTION: '5', DATABASE_POOL_SIZE: '10' },
+    env: { DATABASE_URL: demo.url, SCHEDULER_INTERVAL_MS: '0', SUBSCRIPTIONS_PER_CONNECTION: '5', DATABASE_POOL_SIZE: '10' },
     pin,
   });
   log(`gateway pid ${server.pid} at ${server.url}${pin ? ' (pinned to core 0; clients run on the other core)' : ''}`);
@@ -109,22 +88,11 @@ async function main() {
   log(`${acknowledged} connections, gateway RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB`);
 
   const publish = async (n: number) => {
-    const call = async (q: string, variables: Record<string, unknown>) => {
-      const response = await fetch(server.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ query: q, variables }),
-      });
-      return ((await response.json()) as { data: any }).data;
-    };
-    const created = await call(
-      `mutation($input: CreateDraftInput!) { createDraft(input: $input) { ... on MutationCreateDraftSuccess { data { id slug } } } }`,
-      { input: { headline: `Live bench story ${n} ${Date.now()}`, section: sectionId, byline: [{ author: authorId, role: 'AGENCY' }] } },
-    );
-    const { id, slug } = created.createDraft.data;
-    const sent = Date.now();
-    sentAt.set(slug, sent);
-    await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id });
+    let sent = 0;
+    await publishStory(server.url, demo, `Live bench story ${n} ${Date.now()}`, (slug) => {
+      sent = Date.now();
+      sentAt.set(slug, sent);
+    });
     publishMs.push(Date.now() - sent);
   };
   for (let n = 1; n <= stories; n += 1) {
@@ -158,10 +126,7 @@ async function main() {
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
   log(`wrote ${path.relative(process.cwd(), file)}`);
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await demo.drop();
   if (deliveries !== subscribers * stories) process.exitCode = 1;
 }
 
