@@ -193,6 +193,24 @@ describe('graphql-ws', () => {
     expect(b.error()).toBeUndefined();
   });
 
+  it('a subscriber that stops reading does not hold up the others', async () => {
+    const gateway = await serve();
+    // A raw socket that subscribes and then stops reading (its TCP buffers fill up).
+    const slow = new WebSocket(gateway.url.replace('http', 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => slow.once('open', resolve));
+    slow.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => slow.once('message', resolve));
+    slow.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PUBLISHED } }));
+    const fast = collect(wsClient(gateway), PUBLISHED);
+    await subscribed(gateway, 2);
+    slow.pause();
+    const stories = [];
+    for (let i = 0; i < 5; i += 1) stories.push(await publishStory(gateway));
+    const results = await fast.waitFor(5, 10_000);
+    expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual(stories.map((s) => s.slug));
+    slow.terminate();
+  });
+
   it('delivers stories the scheduler publishes', async () => {
     const gateway = await serve({ SCHEDULER_INTERVAL_MS: '200' });
     const subscriber = collect(wsClient(gateway), PUBLISHED);
