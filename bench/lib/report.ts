@@ -132,7 +132,7 @@ export function formatGoals(rows: Row[]): string {
     } else out.push('  uncached: not measured in this run');
     if (cached && cached.implemented) {
       out.push(`  [${mark(cached.rps >= 10_000)}] cached ≥ 10,000 req/s: ${fmt(cached.rps)} req/s (p99 ${fmt(cached.p99, 1)} ms)`);
-    } else out.push('  [n/a ] cached ≥ 10,000 req/s: the response cache is not built yet');
+    } else out.push('  [n/a ] cached ≥ 10,000 req/s: no cached run of this shape (add --modes cached)');
   }
   return out.join('\n');
 }

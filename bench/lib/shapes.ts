@@ -1,13 +1,22 @@
-// Query shapes: bench/shapes/<name>.graphql plus the fragments they spread, taken from
-// schema/operations/fragments.graphql at load time (so the bench asks what the frontends ask),
-// and the variable sets each shape rotates through, chosen from the generated data.
+// Query shapes: the example operations in schema/operations (what the frontends ask, typed by
+// codegen) plus the fragments they spread from schema/operations/fragments.graphql, and the
+// variable sets each shape rotates through, chosen from the generated data.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, visit, type FragmentDefinitionNode } from 'graphql';
-import { benchDir, repoRoot } from './common.js';
+import { repoRoot } from './common.js';
 
 export const SHAPE_NAMES = ['article-page', 'section-front', 'article-by-slug', 'edition-front', 'search'] as const;
 export type ShapeName = (typeof SHAPE_NAMES)[number];
+
+/** The operation file (schema/operations/<name>.graphql) each shape sends. */
+const operationFile: Record<ShapeName, string> = {
+  'article-page': 'ArticlePage',
+  'section-front': 'SectionFront',
+  'article-by-slug': 'ArticleBySlug',
+  'edition-front': 'EditionFront',
+  search: 'Search',
+};
 
 /** Facts read once from the benchmark database (see data.ts pickData). */
 export type Picked = {
@@ -51,7 +60,8 @@ function fragmentsByName(): Map<string, string> {
 
 /** The shape's operation plus every fragment it spreads (transitively) that it does not define. */
 export function loadDocument(name: ShapeName): { document: string; operationName: string } {
-  const own = readFileSync(path.join(benchDir, 'shapes', `${name}.graphql`), 'utf8');
+  const file = `schema/operations/${operationFile[name]}.graphql`;
+  const own = readFileSync(path.join(repoRoot, file), 'utf8');
   const library = fragmentsByName();
   let document = own;
   for (;;) {
@@ -62,13 +72,13 @@ export function loadDocument(name: ShapeName): { document: string; operationName
     if (missing.size === 0) break;
     for (const fragment of missing) {
       const text = library.get(fragment);
-      if (!text) throw new Error(`bench/shapes/${name}.graphql spreads ...${fragment}, which schema/operations/fragments.graphql does not define`);
+      if (!text) throw new Error(`${file} spreads ...${fragment}, which schema/operations/fragments.graphql does not define`);
       document += `\n${text}\n`;
     }
   }
   const operation = parse(document).definitions.find((d) => d.kind === 'OperationDefinition');
   const operationName = operation && operation.kind === 'OperationDefinition' ? operation.name?.value : undefined;
-  if (!operationName) throw new Error(`bench/shapes/${name}.graphql must hold one named operation`);
+  if (!operationName) throw new Error(`${file} must hold one named operation`);
   return { document, operationName };
 }
 
