@@ -2,6 +2,7 @@
 // revisions and the editors' desk. Readers' types and queries are in article.ts.
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { Context } from '../context.js';
 import { hasRole, requireRole } from '../newsroom/auth.js';
 import {
   addCorrection,
@@ -74,16 +75,24 @@ const UpdateArticleInput = builder.inputType('UpdateArticleInput', {
 
 const articleId = (id: { id: string }) => parseIntId(id.id);
 
+/**
+ * After a change: wake the live hubs (its story event, if any, is committed now) and re-read the
+ * article with the client's selection.
+ */
+async function changed(ctx: Context, query: object, change: Promise<{ id: number }>) {
+  const { id } = await change;
+  ctx.live.notify();
+  return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+}
+
 builder.mutationFields((t) => ({
   createDraft: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'A new draft (WRITER and up; a writer is in the byline).',
     args: { input: t.arg({ type: CreateDraftInput, required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await createDraft(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, createDraft(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never)),
   }),
   updateArticle: t.prismaField({
     type: 'Article',
@@ -94,64 +103,48 @@ builder.mutationFields((t) => ({
       version: t.arg.int({ required: true }),
       input: t.arg({ type: UpdateArticleInput, required: true }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await updateArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version, toDomainInput(args.input) as never);
-      ctx.live.notify(); // story events were committed: wake the live hubs
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, updateArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version, toDomainInput(args.input) as never)),
   }),
   publishArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Publish now (EDITOR).',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await publishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version);
-      ctx.live.notify(); // story events were committed: wake the live hubs
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, publishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
   }),
   scheduleArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Publish automatically at `at` (EDITOR). The scheduler publishes due articles within seconds.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), at: t.arg({ type: 'DateTime', required: true }), version: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await scheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.at, args.version);
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, scheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.at, args.version)),
   }),
   unscheduleArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Back to draft (EDITOR).',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await unscheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version);
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, unscheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
   }),
   unpublishArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Take a published article down (EDITOR); it disappears from every reader path.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await unpublishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version);
-      ctx.live.notify(); // story events were committed: wake the live hubs
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, unpublishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
   }),
   addCorrection: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Append a public correction (EDITOR); sets the article\'s "Updated" time.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), text: t.arg.string({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const article = await addCorrection(ctx.prisma, ctx.viewer, articleId(args.id), args.text);
-      ctx.live.notify(); // story events were committed: wake the live hubs
-      return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id: article.id } });
-    },
+    resolve: (query, _root, args, ctx) =>
+      changed(ctx, query, addCorrection(ctx.prisma, ctx.viewer, articleId(args.id), args.text)),
   }),
   recordRead: t.boolean({
     description: 'Count one read of a published article for Most Popular (public). False when there is none.',
