@@ -1,12 +1,13 @@
 // `npm run bench:soak`: holds mixed reads, writes and subscriptions against one gateway process
 // for minutes (default 3) and checks for zero errors and flat memory. Loopback only; stops by
 // itself; everything it starts is stopped at the end.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { benchDir, hasCommand, installCleanupHandlers, log, readRss, repoRoot, sleep } from './lib/common.js';
+import { operationDocument } from '../src/schema/operations.js';
+import { benchDir, hasCommand, installCleanupHandlers, log, readRss, sleep } from './lib/common.js';
 import { demoDatabase, editorCall, publishStory } from './lib/demo.js';
 import { runLoad } from './lib/load.js';
 import { startServer } from './lib/server.js';
@@ -21,9 +22,6 @@ const { values } = parseArgs({
 const durationS = Math.round(Number(values.minutes) * 60);
 const subscribers = Number(values.subscribers);
 
-const operation = (name: string) =>
-  readFileSync(path.join(repoRoot, 'schema/operations', `${name}.graphql`), 'utf8') +
-  readFileSync(path.join(repoRoot, 'schema/operations/fragments.graphql'), 'utf8');
 
 async function main() {
   installCleanupHandlers();
@@ -87,9 +85,9 @@ async function main() {
 
   // Reads: the sample page, a section front and the front page, anonymous (so partly cached).
   const bodies = [
-    JSON.stringify({ query: operation('ArticlePage'), variables: { slug: 'china-tells-ai-leaders-to-avoid-us-travel', editionDate: '2025-03-01' } }),
-    JSON.stringify({ query: operation('SectionFront'), variables: { slug: 'world' } }),
-    JSON.stringify({ query: operation('FrontPage'), variables: {} }),
+    JSON.stringify({ query: operationDocument('ArticlePage'), variables: { slug: 'china-tells-ai-leaders-to-avoid-us-travel', editionDate: '2025-03-01' } }),
+    JSON.stringify({ query: operationDocument('SectionFront'), variables: { slug: 'world' } }),
+    JSON.stringify({ query: operationDocument('FrontPage'), variables: {} }),
   ];
   const reads = await runLoad({ url: server.url, bodies, connections: Number(values.connections), durationS });
   await writes;

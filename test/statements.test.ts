@@ -1,11 +1,9 @@
 // The N+1 guard: the SQL statements a page causes do not grow with the sizes of its lists.
-import { readFileSync } from 'node:fs';
+import { operationDocument } from '../src/schema/operations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoGateway, MAIN_STORY, type TestGateway } from './helpers.js';
 
-const operation = (name: string) =>
-  readFileSync(new URL(`../schema/operations/${name}.graphql`, import.meta.url), 'utf8') +
-  readFileSync(new URL('../schema/operations/fragments.graphql', import.meta.url), 'utf8');
+const operation = operationDocument;
 
 let gw: TestGateway;
 beforeAll(async () => {

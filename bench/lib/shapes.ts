@@ -1,10 +1,8 @@
 // Query shapes: the example operations in schema/operations (what the frontends ask, typed by
 // codegen) plus the fragments they spread from schema/operations/fragments.graphql, and the
 // variable sets each shape rotates through, chosen from the generated data.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse, visit, type FragmentDefinitionNode } from 'graphql';
-import { repoRoot } from './common.js';
+import { parse } from 'graphql';
+import { operationDocument } from '../../src/schema/operations.js';
 
 export const SHAPE_NAMES = ['article-page', 'section-front', 'article-by-slug', 'edition-front', 'search'] as const;
 export type ShapeName = (typeof SHAPE_NAMES)[number];
@@ -49,36 +47,12 @@ const variablesFor: Record<ShapeName, (p: Picked) => Record<string, unknown>[]> 
   search: (p) => p.searches.map(({ query, section }) => ({ query, filter: { section }, first: 20 })),
 };
 
-function fragmentsByName(): Map<string, string> {
-  const source = readFileSync(path.join(repoRoot, 'schema/operations/fragments.graphql'), 'utf8');
-  const out = new Map<string, string>();
-  for (const def of parse(source).definitions) {
-    if (def.kind === 'FragmentDefinition' && def.loc) out.set(def.name.value, source.slice(def.loc.start, def.loc.end));
-  }
-  return out;
-}
-
-/** The shape's operation plus every fragment it spreads (transitively) that it does not define. */
+/** The shape's operation with the fragments it spreads. */
 export function loadDocument(name: ShapeName): { document: string; operationName: string } {
-  const file = `schema/operations/${operationFile[name]}.graphql`;
-  const own = readFileSync(path.join(repoRoot, file), 'utf8');
-  const library = fragmentsByName();
-  let document = own;
-  for (;;) {
-    const ast = parse(document);
-    const defined = new Set(ast.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => d.name.value));
-    const missing = new Set<string>();
-    visit(ast, { FragmentSpread: (node) => void (defined.has(node.name.value) || missing.add(node.name.value)) });
-    if (missing.size === 0) break;
-    for (const fragment of missing) {
-      const text = library.get(fragment);
-      if (!text) throw new Error(`${file} spreads ...${fragment}, which schema/operations/fragments.graphql does not define`);
-      document += `\n${text}\n`;
-    }
-  }
+  const document = operationDocument(operationFile[name]);
   const operation = parse(document).definitions.find((d) => d.kind === 'OperationDefinition');
   const operationName = operation && operation.kind === 'OperationDefinition' ? operation.name?.value : undefined;
-  if (!operationName) throw new Error(`${file} must hold one named operation`);
+  if (!operationName) throw new Error(`schema/operations/${operationFile[name]}.graphql must hold one named operation`);
   return { document, operationName };
 }
 
