@@ -39,7 +39,7 @@ for (const name of shapeNames) if (!SHAPE_NAMES.includes(name)) throw new Error(
 const BACKGROUND = /FROM "public"."StoryEvent"/;
 
 /** Tables that grow with the archive: a sequential scan of one of these is a finding. */
-const LARGE_TABLES = ['Article', 'ArticleTag', 'ArticleAuthor', 'ArticleRead', 'EditionPlacement', 'Media', 'Correction'];
+const LARGE_TABLES = ['Article', 'ArticleTag', 'ArticleAuthor', 'ArticleRead', 'PopularArticle', 'EditionPlacement', 'Media', 'Correction'];
 
 type PlanNode = {
   'Node Type': string;
@@ -95,8 +95,6 @@ function describe(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
   if (/ts_rank_cd/.test(s)) return 'search: ranked hits with ts_headline';
   if (/websearch_to_tsquery/.test(s) && /count\(\*\)/i.test(s)) return 'search: totalCount';
-  if (/CROSS JOIN LATERAL/.test(s) && /weight/.test(s)) return 'related: ids by shared tags and section (raw SQL)';
-  if (/SUM\("public"."ArticleRead"."count"\)/.test(s)) return 'mostPopular: read counts grouped by article';
   if (/^SELECT COUNT\(\*\)/i.test(s)) return `count: ${/FROM \(SELECT .*? FROM "public"."(\w+)"/.exec(s)?.[1] ?? '?'} totalCount`;
   const from = /FROM "public"."(\w+)"/.exec(s.slice(topLevelIndexes(s, ' FROM ')[0] ?? 0))?.[1] ?? '?';
   const whereAt = topLevelIndexes(s, ' WHERE ').at(-1);

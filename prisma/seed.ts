@@ -6,6 +6,7 @@
 // one transaction (all or nothing), refuse a database that already has content unless asked to
 // reset it, and finish by moving the id sequences past the rows they wrote.
 import type { Prisma, PrismaClient } from '../src/generated/prisma/client.js';
+import { refreshPopularity } from '../src/newsroom/popularity.js';
 import * as demo from './demo-content.js';
 import { NewsroomGenerator } from './generator.js';
 
@@ -20,6 +21,7 @@ export class SeedRefusedError extends Error {
 /** Content tables, children before parents. `_prisma_migrations` is never touched. */
 export const CONTENT_TABLES = [
   'StoryEvent',
+  'PopularArticle',
   'ArticleRead',
   'CollectionItem',
   'Collection',
@@ -123,6 +125,7 @@ export async function seedDemo(prisma: PrismaClient, options: { reset?: boolean;
       await tx.collection.createMany({ data: plan.collections });
       await tx.collectionItem.createMany({ data: plan.collectionItems });
       await tx.articleRead.createMany({ data: plan.reads });
+      await refreshPopularity(tx, now);
       await resetSequences(tx);
     },
     { maxWait: 30_000, timeout: 300_000 },
@@ -332,6 +335,7 @@ export async function seedGenerated(
         reads += batch.length;
       }
       progress(`${editions.length} editions, ${placements.length} placements, ${items.length} collection items, ${reads} read buckets`);
+      await refreshPopularity(tx, now);
       await resetSequences(tx);
     },
     { maxWait: 60_000, timeout: 3 * 60 * 60 * 1000 },

@@ -1,11 +1,13 @@
 // Database scripts: `migrate` applies pending migrations, `migration NAME` writes the next
-// migration from schema.prisma, `seed` loads the demo newsroom or a generated one.
+// migration from schema.prisma, `seed` loads the demo newsroom or a generated one, `popularity`
+// recomputes Most Popular from the read counts.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations, diffMigrationsToSchema, migrationsDir } from '../src/db/migrations.js';
+import { refreshPopularity } from '../src/newsroom/popularity.js';
 
 const [command, ...rest] = process.argv.slice(2);
 const config = loadConfig();
@@ -64,8 +66,20 @@ async function main() {
       }
       return;
     }
+    case 'popularity': {
+      // Gateways recompute Most Popular every POPULARITY_REFRESH_MS; this does it now.
+      const db = await openDatabase(config.database);
+      try {
+        const started = Date.now();
+        await refreshPopularity(db.prisma);
+        console.log(`Most Popular recomputed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
     default:
-      throw new Error('Usage: tsx scripts/db.ts migrate | migration NAME | seed [--articles N] [--reset]');
+      throw new Error('Usage: tsx scripts/db.ts migrate | migration NAME | seed [--articles N] [--reset] | popularity');
   }
 }
 

@@ -27,6 +27,8 @@ const schema = z.object({
   INTROSPECTION: bool.default(true),
   /** How often due scheduled articles are published; 0 turns this instance's scheduler off. */
   SCHEDULER_INTERVAL_MS: int(0, 3_600_000).default(2000),
+  /** How often Most Popular is recomputed from the read counts (by one gateway of all); 0 turns this instance's share off. */
+  POPULARITY_REFRESH_MS: int(0, 86_400_000).default(60_000),
   /** Redis for story events between gateways and shared rate limits; unset = this process only. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   /** How often the outbox relay looks for committed story events not yet sent. */
@@ -75,6 +77,7 @@ function toConfig(c: z.output<typeof schema>) {
     graphiql: c.GRAPHIQL ?? c.INTROSPECTION,
     introspection: c.INTROSPECTION,
     schedulerIntervalMs: c.SCHEDULER_INTERVAL_MS,
+    popularityRefreshMs: c.POPULARITY_REFRESH_MS,
     redisUrl: c.REDIS_URL,
     outboxPollMs: c.OUTBOX_POLL_MS,
     subscriptionsPerConnection: c.SUBSCRIPTIONS_PER_CONNECTION,

@@ -29,7 +29,6 @@ type ArticleFilter = { section?: string | null; author?: string | null; tag?: st
 
 const PUBLISHED = { status: 'PUBLISHED' } as const;
 const MAX_PAGE = 100;
-const WINDOW_MS = { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 7 * 86_400_000, MONTH: 30 * 86_400_000 } as const;
 
 const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 const cursorOf = (a: Article) => Buffer.from(`newest:${JSON.stringify([a.publishedAt?.getTime() ?? 0, a.id])}`).toString('base64');
@@ -93,32 +92,15 @@ async function articleConnection(prisma: PrismaClient, args: { first?: number | 
   };
 }
 
-// The gateway's related-stories SQL (src/newsroom/loaders.ts), for one article at a time.
+// The gateway's related stories (the RelatedArticle view), for one article at a time.
 async function relatedIds(prisma: PrismaClient, articleId: number, limit: number): Promise<number[]> {
-  const rows = await prisma.$queryRaw<{ id: number }[]>(Prisma.sql`
-    SELECT c.id
-    FROM "Article" src
-    CROSS JOIN LATERAL (
-      SELECT c.id, SUM(c.weight) AS score, a."publishedAt"
-      FROM (
-        SELECT t2."articleId" AS id, 2 AS weight
-        FROM "ArticleTag" t1
-        JOIN "ArticleTag" t2 ON t2."tagId" = t1."tagId" AND t2."articleId" <> src.id
-        WHERE t1."articleId" = src.id
-        UNION ALL
-        SELECT * FROM (
-          SELECT s.id, 1 FROM "Article" s
-          WHERE s."sectionId" = src."sectionId" AND s."status" = 'PUBLISHED' AND s.id <> src.id
-          ORDER BY s."publishedAt" DESC, s.id DESC LIMIT 50
-        ) same_section
-      ) c
-      JOIN "Article" a ON a.id = c.id AND a."status" = 'PUBLISHED'
-      GROUP BY c.id, a."publishedAt"
-      ORDER BY score DESC, a."publishedAt" DESC, c.id DESC
-      LIMIT ${limit}
-    ) c
-    WHERE src.id = ${articleId}`);
-  return rows.map((r) => Number(r.id));
+  const rows = await prisma.relatedArticle.findMany({
+    where: { sourceId: articleId },
+    orderBy: [{ score: 'desc' }, { publishedAt: 'desc' }, { articleId: 'desc' }],
+    take: limit,
+    select: { articleId: true },
+  });
+  return rows.map((r) => r.articleId);
 }
 
 // The gateway's search SQL (src/newsroom/search.ts), section and kind filters only.
@@ -181,15 +163,13 @@ const resolvers: Record<string, Record<string, Resolver>> = {
       });
     },
     collection: (_root, args: { slug: string }, { prisma }) => prisma.collection.findUnique({ where: { slug: args.slug } }),
-    mostPopular: async (_root, args: { window?: keyof typeof WINDOW_MS | null; section?: string | null; first?: number | null }, { prisma }) => {
-      const since = new Date(Date.now() - WINDOW_MS[args.window ?? 'DAY']);
-      since.setUTCMinutes(0, 0, 0);
-      const groups = await prisma.articleRead.groupBy({
-        by: ['articleId'],
-        where: { bucket: { gte: since }, article: await articleWhere(prisma, { section: args.section }) },
-        _sum: { count: true },
-        orderBy: [{ _sum: { count: 'desc' } }, { articleId: 'desc' }],
+    mostPopular: async (_root, args: { window?: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | null; section?: string | null; first?: number | null }, { prisma }) => {
+      // The gateway's precomputed ranking (PopularArticle).
+      const groups = await prisma.popularArticle.findMany({
+        where: { window: args.window ?? 'DAY', article: await articleWhere(prisma, { section: args.section }) },
+        orderBy: [{ reads: 'desc' }, { articleId: 'desc' }],
         take: pageSize(args.first, 10),
+        select: { articleId: true },
       });
       return articlesInOrder(prisma, groups.map((g) => g.articleId));
     },

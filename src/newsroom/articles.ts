@@ -3,6 +3,7 @@
 import type { Context } from '../context.js';
 import type { Article, ArticleKind, Prisma } from '../generated/prisma/client.js';
 import { sectionSubtreeIds } from './loaders.js';
+import type { PopularityWindow } from './popularity.js';
 import { visibleArticleWhere } from './visibility.js';
 
 export type ArticleFilter = {
@@ -14,16 +15,6 @@ export type ArticleFilter = {
   publishedAfter?: Date | null;
   publishedBefore?: Date | null;
 };
-
-export const popularityWindows = { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 7 * 86_400_000, MONTH: 30 * 86_400_000 };
-export type PopularityWindow = keyof typeof popularityWindows;
-
-/** Read counts are kept per hour, so a window starts at the top of an hour. */
-export function windowStart(window: PopularityWindow, now = new Date()): Date {
-  const start = new Date(now.getTime() - popularityWindows[window]);
-  start.setUTCMinutes(0, 0, 0);
-  return start;
-}
 
 /** The Prisma filter for what the viewer may see, narrowed by the client's filter. */
 export async function articleWhere(ctx: Context, filter: ArticleFilter = {}): Promise<Prisma.ArticleWhereInput> {
@@ -63,27 +54,27 @@ export function newestPage<Q extends object>(
   });
 }
 
-/** Ids of the most read articles matching `where` in the window, best first. */
-export async function mostReadIds(
+/** A page of the most read articles matching `where` in the window, best first: one statement. */
+export async function mostReadPage(
   ctx: Context,
+  query: { select: Prisma.ArticleSelect },
   where: Prisma.ArticleWhereInput,
   window: PopularityWindow,
   page: { offset: number; limit: number },
-): Promise<number[]> {
-  const groups = await ctx.prisma.articleRead.groupBy({
-    by: ['articleId'],
-    where: { bucket: { gte: windowStart(window) }, article: where },
-    _sum: { count: true },
-    orderBy: [{ _sum: { count: 'desc' } }, { articleId: 'desc' }],
+) {
+  const rows = await ctx.prisma.popularArticle.findMany({
+    where: { window, article: where },
+    orderBy: [{ reads: 'desc' }, { articleId: 'desc' }],
     skip: page.offset,
     take: page.limit,
+    select: { article: query },
   });
-  return groups.map((g) => g.articleId);
+  return rows.map((row) => row.article);
 }
 
 /** How many articles matching `where` were read in the window. */
-export async function mostReadCount(ctx: Context, where: Prisma.ArticleWhereInput, window: PopularityWindow) {
-  return ctx.prisma.article.count({ where: { AND: [where, { reads: { some: { bucket: { gte: windowStart(window) } } } }] } });
+export function mostReadCount(ctx: Context, where: Prisma.ArticleWhereInput, window: PopularityWindow) {
+  return ctx.prisma.popularArticle.count({ where: { window, article: where } });
 }
 
 /** Loads visible articles by id with the planned query, batched, in the ids' order. */

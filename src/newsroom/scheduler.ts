@@ -3,10 +3,11 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { publishDueArticles } from './editorial.js';
+import { startPeriodic, type Periodic } from './jobs.js';
 
 const BATCH = 50;
 
-export type Scheduler = { runOnce(): Promise<number[]>; stop(): Promise<void> };
+export type Scheduler = Periodic<number[]>;
 
 export function startScheduler(options: {
   prisma: PrismaClient;
@@ -16,39 +17,34 @@ export function startScheduler(options: {
   onPublished?: () => void;
 }): Scheduler {
   const { prisma, intervalMs, logger, onPublished } = options;
-  let running: Promise<number[]> | undefined;
   let stopped = false;
-
-  // Ticks never overlap; a full batch means more may be due, so keep going at once.
-  const runOnce = () =>
-    (running ??= (async () => {
+  const periodic = startPeriodic({
+    intervalMs,
+    logger,
+    what: 'scheduler run',
+    // A full batch means more may be due, so keep going at once.
+    task: async () => {
       const published: number[] = [];
       try {
         for (let ids = await publishDueArticles(prisma, new Date(), BATCH); ; ids = await publishDueArticles(prisma, new Date(), BATCH)) {
           published.push(...ids);
           if (ids.length < BATCH || stopped) break;
         }
+      } finally {
+        // Batches that committed before a failure are published: announce them either way.
         if (published.length) {
           logger.info({ articleIds: published }, 'published scheduled articles');
           onPublished?.();
         }
-      } catch (error) {
-        logger.error({ err: error }, 'scheduler run failed; retrying on the next tick');
-      } finally {
-        running = undefined;
       }
       return published;
-    })());
-
-  const timer = setInterval(() => void runOnce(), intervalMs);
-  timer.unref();
-  void runOnce();
+    },
+  });
   return {
-    runOnce,
+    runOnce: periodic.runOnce,
     async stop() {
       stopped = true;
-      clearInterval(timer);
-      await running;
+      await periodic.stop();
     },
   };
 }

@@ -4,15 +4,8 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveCursorConnection, resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import {
-  articleWhere,
-  findArticlesInOrder,
-  mostReadCount,
-  mostReadIds,
-  newestPage,
-  type ArticleFilter,
-  type PopularityWindow,
-} from '../newsroom/articles.js';
+import { articleWhere, mostReadCount, mostReadPage, newestPage, type ArticleFilter } from '../newsroom/articles.js';
+import type { PopularityWindow } from '../newsroom/popularity.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -49,6 +42,7 @@ export function parseIntId(id: string | number): number {
 }
 
 export const Media = builder.prismaObject('Media', {
+  select: {},
   description: 'An image with the caption and credit printed under it.',
   fields: (t) => ({
     url: t.exposeString('url'),
@@ -61,6 +55,7 @@ export const Media = builder.prismaObject('Media', {
 });
 
 export const Correction = builder.prismaObject('Correction', {
+  select: {},
   fields: (t) => ({
     text: t.exposeString('text'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -68,6 +63,7 @@ export const Correction = builder.prismaObject('Correction', {
 });
 
 export const BylineEntry = builder.prismaObject('ArticleAuthor', {
+  select: {},
   name: 'BylineEntry',
   description: 'One name in a byline, in the order printed.',
   fields: (t) => ({
@@ -79,6 +75,8 @@ export const BylineEntry = builder.prismaObject('ArticleAuthor', {
 
 export const Article = builder.prismaNode('Article', {
   id: { field: 'id' },
+  // Only the columns a query asks for: a list of cards never reads the bodies.
+  select: { id: true },
   nullable: true,
   // Loading by global id applies the same visibility rule as every other path.
   findUnique: (id, ctx) => ({ id: parseIntId(id), AND: [visibleArticleWhere(ctx.viewer)] }),
@@ -105,18 +103,30 @@ export const Article = builder.prismaNode('Article', {
   }),
 });
 
+/** At most this many related stories per article. */
+export const MAX_RELATED = 20;
+
 builder.prismaObjectField(Article, 'related', (t) =>
   t.field({
     type: [Article],
-    description: 'Published stories sharing tags (first) or the section, newest first among equals.',
+    description: `Published stories sharing tags (first) or the section, newest first among equals; at most ${MAX_RELATED}.`,
     args: { first: t.arg.int({ defaultValue: 5 }) },
-    resolve: async (article, args, ctx, info) => {
+    // Through the RelatedArticle view: loaded with the article itself, in the same statement.
+    select: (args, _ctx, nestedSelection) => ({
+      relatedLinks: {
+        orderBy: [{ score: 'desc' }, { publishedAt: 'desc' }, { articleId: 'desc' }],
+        take: Math.min(Math.max(args.first ?? 5, 0), MAX_RELATED),
+        select: { article: nestedSelection(true) },
+      },
+    }),
+    resolve: (article, args) => {
       const first = args.first ?? 5;
-      if (first < 0 || first > 20) throw userError('"first" must be between 0 and 20.', 'PAGE_SIZE_TOO_LARGE', { max: 20 });
-      const ids = await ctx.loaders.related(first).load(article.id);
-      return findArticlesInOrder(ctx, queryFromInfo({ context: ctx, info }), ids);
+      if (first < 0 || first > MAX_RELATED) {
+        throw userError(`"first" must be between 0 and ${MAX_RELATED}.`, 'PAGE_SIZE_TOO_LARGE', { max: MAX_RELATED });
+      }
+      return article.relatedLinks.map((link) => link.article);
     },
-  })
+  }),
 );
 
 export const ArticleFilterInput = builder.inputType('ArticleFilter', {
@@ -160,12 +170,10 @@ export const articleListArgs = builder.args((t) => ({
 export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo, args: ArticleListArgs, fixed: ArticleFilter = {}) {
   const options = pageOptions(args);
   const where = await articleWhere(ctx, { ...args.filter, ...fixed });
-  const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }) as Prisma.ArticleFindManyArgs;
+  const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }) as { select: Prisma.ArticleSelect };
   if (args.orderBy === 'MOST_READ') {
     const window = args.window ?? 'DAY';
-    const connection = await resolveOffsetConnection(options, async ({ offset, limit }) =>
-      findArticlesInOrder(ctx, query, await mostReadIds(ctx, where, window, { offset, limit })),
-    );
+    const connection = await resolveOffsetConnection(options, ({ offset, limit }) => mostReadPage(ctx, query, where, window, { offset, limit }));
     return { ...connection, totalCount: () => mostReadCount(ctx, where, window) };
   }
   const toKey = (cursor: string) => {
@@ -179,7 +187,8 @@ export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo,
       toCursor: (a: { publishedAt: Date | null; id: number }) => encodeKeyCursor('newest', [a.publishedAt?.getTime() ?? 0, a.id]),
     } as never,
     ({ after, before, limit, inverted }) =>
-      newestPage(ctx, query, where, {
+      // The cursor is (publishedAt, id), whatever the client selected.
+      newestPage(ctx, { select: { ...query.select, publishedAt: true } }, where, {
         after: after ? toKey(after) : undefined,
         before: before ? toKey(before) : undefined,
         limit,

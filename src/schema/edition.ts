@@ -14,6 +14,7 @@ import { pageOptions } from './pagination.js';
 export const EditionKind = builder.enumType('EditionKind', { values: ['DAILY', 'PRINT', 'REGIONAL', 'SPECIAL'] as const });
 
 export const EditionPlacement = builder.prismaObject('EditionPlacement', {
+  select: {},
   description: 'Where an article stands in an edition.',
   fields: (t) => ({
     page: t.exposeInt('page'),
@@ -24,6 +25,7 @@ export const EditionPlacement = builder.prismaObject('EditionPlacement', {
 
 export const Edition = builder.prismaNode('Edition', {
   id: { field: 'id' },
+  select: { id: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

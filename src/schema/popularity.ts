@@ -1,6 +1,7 @@
-// mostPopular: the most read published stories in a window (read counts by hour).
+// mostPopular: the most read published stories in a window (see newsroom/popularity.ts).
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { articleWhere, findArticlesInOrder, mostReadIds } from '../newsroom/articles.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { articleWhere, mostReadPage } from '../newsroom/articles.js';
 import { Article, PopularityWindowEnum } from './article.js';
 import { builder } from './builder.js';
 import { checkPageSize } from './pagination.js';
@@ -8,7 +9,7 @@ import { checkPageSize } from './pagination.js';
 builder.queryFields((t) => ({
   mostPopular: t.field({
     type: [Article],
-    description: 'Most read published articles in the window, most read first.',
+    description: 'Most read published articles in the window, most read first. The ranking is refreshed every minute or so.',
     args: {
       window: t.arg({ type: PopularityWindowEnum, defaultValue: 'DAY' }),
       section: t.arg.string({ description: 'Section slug; includes its subsections.' }),
@@ -17,8 +18,8 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx, info) => {
       checkPageSize(args);
       const where = await articleWhere(ctx, { section: args.section });
-      const ids = await mostReadIds(ctx, where, args.window ?? 'DAY', { offset: 0, limit: args.first ?? 10 });
-      return findArticlesInOrder(ctx, queryFromInfo({ context: ctx, info }), ids);
+      const query = queryFromInfo({ context: ctx, info }) as { select: Prisma.ArticleSelect };
+      return mostReadPage(ctx, query, where, args.window ?? 'DAY', { offset: 0, limit: args.first ?? 10 });
     },
   }),
 }));

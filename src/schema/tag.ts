@@ -9,6 +9,8 @@ export const TagKind = builder.enumType('TagKind', { values: ['TOPIC', 'PERSON',
 
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  // Only the columns a query asks for (the slug always: it keys the tag's article list).
+  select: { id: true, slug: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
@@ -38,7 +40,7 @@ builder.queryFields((t) => ({
 builder.prismaObjectField(Article, 'tags', (t) =>
   t.field({
     type: [Tag],
-    select: { tags: { select: { tag: true }, orderBy: { tagId: 'asc' } } },
+    select: (_args, _ctx, nestedSelection) => ({ tags: { select: { tag: nestedSelection(true) }, orderBy: { tagId: 'asc' } } }),
     resolve: (article) => article.tags.map((link) => link.tag),
   }),
 );

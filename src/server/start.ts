@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startPeriodic } from '../newsroom/jobs.js';
+import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
 import { isEmpty, seedDemo } from '../../prisma/seed.js';
 import { createGateway, type Gateway } from './gateway.js';
@@ -46,6 +48,16 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
           onPublished: () => gateway.live.notify(),
         })
       : undefined;
+  // Every gateway takes part; the JobRun row makes one of them refresh per interval.
+  const popularity =
+    config.popularityRefreshMs > 0
+      ? startPeriodic({
+          intervalMs: config.popularityRefreshMs,
+          logger,
+          what: 'Most Popular refresh',
+          task: () => refreshPopularityIfDue(db.prisma, config.popularityRefreshMs),
+        })
+      : undefined;
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,6 +78,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
     async stop() {
       gateway.observability.beginShutdown(); // /readyz answers 503 from now on
       await scheduler?.stop();
+      await popularity?.stop();
       // Live clients first: WebSockets close with 1001 and SSE streams complete, so they
       // reconnect elsewhere instead of holding the HTTP server open.
       await sockets.close();
