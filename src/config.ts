@@ -15,6 +15,8 @@ const schema = z.object({
   /** A PostgreSQL server; when unset the gateway runs on embedded PGlite in DATA_DIR. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string').optional(),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
+  /** Prepare repeated statements once per connection; turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21). */
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   /** PGlite data directory; `memory://` keeps everything in memory. */
   DATA_DIR: z.string().min(1).default('./data'),
   /** Apply pending migrations at start. */
@@ -64,14 +66,19 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+export type DatabaseConfig =
+  | { kind: 'postgres'; url: string; poolSize: number; /** Default true. */ preparedStatements?: boolean }
+  | { kind: 'pglite'; dataDir: string };
+
 function toConfig(c: z.output<typeof schema>) {
+  const database: DatabaseConfig = c.DATABASE_URL
+    ? { kind: 'postgres', url: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE, preparedStatements: c.DATABASE_PREPARED_STATEMENTS }
+    : { kind: 'pglite', dataDir: c.DATA_DIR };
   return {
     env: c.NODE_ENV,
     host: c.HOST,
     port: c.PORT,
-    database: c.DATABASE_URL
-      ? ({ kind: 'postgres', url: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE } as const)
-      : ({ kind: 'pglite', dataDir: c.DATA_DIR } as const),
+    database,
     migrateOnStart: c.MIGRATE_ON_START,
     seedDemo: c.SEED_DEMO,
     graphiql: c.GRAPHIQL ?? c.INTROSPECTION,

@@ -32,7 +32,7 @@ export async function openDatabase(config: Config['database'], options: Database
     pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, connectionTimeoutMillis: 3000, keepAlive: true });
     // An idle connection the server dropped: the pool discards it and the next query reconnects.
     pool.on('error', () => {});
-    adapterFactory = new PrismaPg(pool);
+    adapterFactory = new PrismaPg(pool, config.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() });
     closeDriver = () => pool!.end();
   } else {
     const pglite = new PGlite(config.dataDir);
@@ -58,4 +58,38 @@ export async function openDatabase(config: Config['database'], options: Database
       await closeDriver();
     },
   };
+}
+
+type StatementNameGenerator = NonNullable<NonNullable<ConstructorParameters<typeof PrismaPg>[1]>['statementNameGenerator']>;
+
+/** Statements seen this often get a name: PostgreSQL then parses them once per connection. */
+const PREPARE_AFTER = 3;
+/** At most this many named statements per process (each connection keeps the ones it ran). */
+const MAX_PREPARED = 500;
+
+/**
+ * Names for repeated statements, so node-postgres prepares them once per connection and later
+ * sends only their parameters: PostgreSQL skips parsing (and, once it settles on a generic plan,
+ * planning) the large relation-join queries, and the gateway skips sending their text. Statements
+ * seen only once or twice, and any beyond the first MAX_PREPARED, stay unnamed: arbitrary client
+ * queries cannot make connections hold an unbounded number of prepared statements.
+ */
+function preparedStatementNames(): StatementNameGenerator {
+  const seen = new Map<string, number>();
+  const names = new Map<string, string>();
+  return (({ sql }: { sql: string }): string | undefined => {
+    const name = names.get(sql);
+    if (name !== undefined || names.size >= MAX_PREPARED) return name;
+    const count = (seen.get(sql) ?? 0) + 1;
+    if (count < PREPARE_AFTER) {
+      // Counting starts over when too many one-offs were seen: their texts are not kept forever.
+      if (seen.size >= 2 * MAX_PREPARED) seen.clear();
+      seen.set(sql, count);
+      return undefined;
+    }
+    seen.delete(sql);
+    const named = `newsroom_${names.size + 1}`;
+    names.set(sql, named);
+    return named;
+  }) as StatementNameGenerator; // node-postgres runs an unnamed statement when the name is undefined
 }

@@ -1,0 +1,34 @@
+// On PostgreSQL, statements the gateway repeats are prepared once per connection (PostgreSQL then
+// skips parsing them), one-off statements are not, and the switch turns it off for poolers.
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.js';
+import { createTestDatabase, onPostgres } from './helpers.js';
+
+async function preparedAfterRepeats(preparedStatements: boolean) {
+  const test = await createTestDatabase();
+  const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  // One connection, so the session asked below is the one that ran the statements.
+  const db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1, preparedStatements });
+  try {
+    for (let i = 0; i < 4; i++) await db.prisma.article.findMany({ where: { slug: `repeated-${i}` }, select: { id: true } });
+    await db.prisma.article.findFirst({ where: { headline: 'asked once' }, select: { id: true } });
+    return await db.prisma.$queryRaw<{ statement: string }[]>`SELECT statement FROM pg_prepared_statements`;
+  } finally {
+    await db.close();
+    await test.dispose();
+  }
+}
+
+describe.runIf(onPostgres)('prepared statements', () => {
+  it('prepares a repeated statement once per connection, never a one-off', async () => {
+    const prepared = await preparedAfterRepeats(true);
+    expect(prepared.some((p) => p.statement.includes('"slug" = $1'))).toBe(true);
+    expect(prepared.some((p) => p.statement.includes('"headline"'))).toBe(false);
+  });
+
+  it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false', async () => {
+    expect(await preparedAfterRepeats(false)).toEqual([]);
+  });
+});
