@@ -61,6 +61,8 @@ const schema = z.object({
   RESPONSE_CACHE_POPULAR_TTL_MS: int(0, 86_400_000).default(10_000),
   /** Cached results kept per gateway (least recently used go first). */
   RESPONSE_CACHE_MAX_ENTRIES: int(1, 1_000_000).default(1000),
+  /** Response bytes the HTTP cache in front of yoga keeps per gateway (least recently used go first). */
+  RESPONSE_CACHE_MAX_BYTES: int(0, 2 ** 40).default(64 * 1024 * 1024),
   /** `allow`: any document, plus persisted and automatic persisted queries; `only`: the codegen manifest's operations only. */
   PERSISTED_OPERATIONS: z.enum(['allow', 'only']).default('allow'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -100,6 +102,7 @@ function toConfig(c: z.output<typeof schema>) {
       listTtlMs: c.RESPONSE_CACHE_LIST_TTL_MS,
       popularTtlMs: c.RESPONSE_CACHE_POPULAR_TTL_MS,
       maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES,
+      maxBytes: c.RESPONSE_CACHE_MAX_BYTES,
     },
     persistedOperations: c.PERSISTED_OPERATIONS,
     logLevel: c.LOG_LEVEL,

@@ -81,13 +81,17 @@ export class LiveHub {
     this.pollTimer.unref();
   }
 
-  /** Call after committing story events: wakes every gateway (this one included). */
-  notify() {
+  /**
+   * Call after committing story events: wakes every gateway (this one included). Resolves once
+   * this gateway has fanned them out, so a writer that awaits it reads its own writes here: the
+   * response cache has purged what the change made stale before the writer's next request.
+   */
+  async notify(): Promise<void> {
     if (!this.started) return; // nobody is listening here yet; other gateways poll or get woken below
     this.publisher?.publish(WAKE_CHANNEL, '1').catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'could not wake other gateways; they will poll');
     });
-    void this.drain();
+    await this.drain();
   }
 
   /** The id of the newest event fanned out so far. */

@@ -76,12 +76,13 @@ const UpdateArticleInput = builder.inputType('UpdateArticleInput', {
 const articleId = (id: { id: string }) => parseIntId(id.id);
 
 /**
- * After a change: wake the live hubs (its story event, if any, is committed now) and re-read the
- * article with the client's selection.
+ * After a change: wake the live hubs (its story event, if any, is committed now), wait until this
+ * gateway has fanned it out (its caches are purged: the editor's next read sees the change), and
+ * re-read the article with the client's selection.
  */
 async function changed(ctx: Context, query: object, change: Promise<{ id: number }>) {
   const { id } = await change;
-  ctx.live.notify();
+  await ctx.live.notify();
   return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
 }
 

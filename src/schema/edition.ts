@@ -128,7 +128,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const placements = args.placements.map((p) => toDomainInput(p));
       const { id } = await setEditionPlacements(ctx.prisma, ctx.viewer, parseIntId(args.id.id), placements as never);
-      ctx.live.notify();
+      await ctx.live.notify();
       return ctx.prisma.edition.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),

@@ -16,7 +16,7 @@ import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
 import { databaseUnavailable, liveMetrics, observability, type Observability } from './observability.js';
 import { persistedOperations } from './persisted-operations.js';
-import { responseCache } from './response-cache.js';
+import { responseCache, type ResponseCache } from './response-cache.js';
 
 export type Gateway = {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -24,6 +24,7 @@ export type Gateway = {
   live: LiveHub;
   observability: Observability;
   httpPolicy: HttpPolicy;
+  responseCache: ResponseCache;
 };
 
 export function createGateway(options: { config: Config; db: Database; logger: Logger }): Gateway {
@@ -54,7 +55,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       createContext(db.prisma, live, initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null)), {
         resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
       }),
-    plugins: [...obs.plugins, ...policy.plugins, useLiveEventIds(), useFrontPage(), ...persisted.plugins, ...cache.plugins],
+    plugins: [...obs.plugins, ...policy.plugins, useLiveEventIds(), useFrontPage(), ...persisted.plugins, ...cache.plugins, ...obs.lastPlugins],
     maskedErrors: {
       // Input errors keep their message and code; everything else becomes one opaque error,
       // logged here with its details and never sent to the client.
@@ -66,7 +67,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       },
     },
   });
-  return { yoga, db, live, observability: obs, httpPolicy: policy };
+  return { yoga, db, live, observability: obs, httpPolicy: policy, responseCache: cache };
 }
 
 const exampleQuery = /* GraphQL */ `# Try the day's e-paper and the newest stories.

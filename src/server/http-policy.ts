@@ -34,6 +34,13 @@ export type HttpPolicyDeps = {
 export type HttpPolicy = {
   plugins: Plugin[];
   yogaOptions: Pick<YogaServerOptions<Record<string, unknown>, Record<string, unknown>>, 'cors' | 'batching' | 'maxRequestBodySize'>;
+  /**
+   * For the HTTP cache in front of yoga (http-cache.ts): counts a node request against its
+   * client's budget and says whether it is within the limit. The count is kept with the request,
+   * so if the request then goes to yoga, the limiter there reuses it (one request, one count) and
+   * answers the 429 itself. Undefined when rate limits are off.
+   */
+  admit?: (req: IncomingMessage) => boolean | Promise<boolean>;
   /** Resolves once the rate limiter's Redis connection is up or has failed (then it counts in memory). */
   ready(): Promise<void>;
   /** Closes the Redis connection this policy opened (not one it was given). */
@@ -119,6 +126,7 @@ export function httpPolicy(config: Config, deps: HttpPolicyDeps): HttpPolicy {
       // Yoga checks Content-Length and also counts the bytes actually streamed.
       maxRequestBodySize: config.maxBodyBytes,
     },
+    admit: limiter?.admit,
     ready: async () => limiter?.ready(),
     close: async () => limiter?.close(),
   };
@@ -165,10 +173,16 @@ export type RateLimitHit = { count: number; resetInMs: number };
 
 /** The client a request counts against, or undefined when it has no identity (in-process). */
 export function rateLimitClient(request: Request, serverContext: { req?: IncomingMessage }): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization')?.trim() ?? '');
-  if (bearer) return `key:${bearer[1]!.slice(0, 12)}`;
-  const ip = serverContext.req?.socket?.remoteAddress;
-  return ip ? `ip:${ip}` : undefined;
+  return clientIdentity(request.headers.get('authorization'), serverContext.req?.socket?.remoteAddress);
+}
+
+/** The key's public prefix for a Bearer key, else the peer's IP address; undefined without either. */
+export function clientIdentity(authorization: string | null | undefined, remoteAddress: string | undefined): string | undefined {
+  if (authorization) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (bearer) return `key:${bearer[1]!.slice(0, 12)}`;
+  }
+  return remoteAddress ? `ip:${remoteAddress}` : undefined;
 }
 
 export class MemoryWindows {
@@ -224,27 +238,49 @@ function createRateLimiter(config: Config, deps: HttpPolicyDeps) {
     degraded = false;
   });
 
-  async function hit(client: string): Promise<RateLimitHit> {
+  // In memory the count is synchronous: the HTTP cache's hits need no promise for it.
+  function hit(client: string): RateLimitHit | Promise<RateLimitHit> {
     if (!redis) return memory.hit(client);
     if (redis.status !== 'ready') {
       if (redis.status !== 'connecting' && redis.status !== 'connect') degrade(new Error(`Redis connection is ${redis.status}`));
       return memory.hit(client);
     }
-    try {
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + client, WINDOW_MS)) as [number, number];
-      return { count, resetInMs: ttl };
-    } catch (error) {
+    const fallback = (error: unknown) => {
       degrade(error);
       return memory.hit(client);
+    };
+    try {
+      return (redis.eval(HIT_SCRIPT, 1, prefix + client, WINDOW_MS) as Promise<[number, number]>).then(([count, ttl]) => ({ count, resetInMs: ttl }), fallback);
+    } catch (error) {
+      return fallback(error);
     }
+  }
+
+  // Requests counted before yoga saw them (by the HTTP cache in front): yoga's check reuses the count.
+  const counted = new WeakMap<IncomingMessage, RateLimitHit | Promise<RateLimitHit>>();
+
+  function admit(req: IncomingMessage): boolean | Promise<boolean> {
+    const client = clientIdentity(req.headers.authorization, req.socket?.remoteAddress);
+    if (!client) return true;
+    const result = hit(client);
+    counted.set(req, result);
+    return result instanceof Promise ? result.then((r) => r.count <= limit) : result.count <= limit;
   }
 
   const plugin: Plugin = {
     // onRequestParse runs for the GraphQL endpoint only, before the body is read.
     async onRequestParse({ request, serverContext }) {
-      const client = rateLimitClient(request, serverContext as { req?: IncomingMessage });
-      if (!client) return;
-      const { count, resetInMs } = await hit(client);
+      const req = (serverContext as { req?: IncomingMessage }).req;
+      const prior = req && counted.get(req);
+      let result: RateLimitHit;
+      if (prior) {
+        result = await prior;
+      } else {
+        const client = rateLimitClient(request, serverContext as { req?: IncomingMessage });
+        if (!client) return;
+        result = await hit(client);
+      }
+      const { count, resetInMs } = result;
       if (count <= limit) return;
       const retryAfter = Math.max(1, Math.ceil(resetInMs / 1000));
       throw createGraphQLError(`Too many requests: the limit is ${limit} per minute. Retry in ${retryAfter} s.`, {
@@ -255,6 +291,7 @@ function createRateLimiter(config: Config, deps: HttpPolicyDeps) {
 
   return {
     plugin,
+    admit,
     async ready() {
       if (!redis || redis.status === 'ready') return;
       await new Promise<void>((resolve) => {

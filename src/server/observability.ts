@@ -2,8 +2,8 @@
 // shutting down), Prometheus /metrics, and one JSON log line per request carrying a request id
 // that is also returned in the `x-request-id` response header.
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
+import type { IncomingMessage, Server } from 'node:http';
+import { getOperationAST, GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -72,10 +72,33 @@ export function requestIdFrom(header: string | null): string {
   return header && /^[A-Za-z0-9_-]{1,64}$/.test(header) ? header : randomUUID();
 }
 
-type RequestState = { id: string; start: number; operationName?: string; operationType?: string };
+type RequestState = { id: string; start: number; operationName?: string; operationType?: string; query?: string; queryOperationName?: string | null };
+
+/** The operation a request ran, as logs and metrics name it. */
+export type RequestOperation = { operationName?: string; operationType?: string };
+
+/** What the per-request log line and the duration histogram record. */
+export type RequestRecord = RequestOperation & {
+  reqId: string;
+  method: string;
+  path: string;
+  status: number;
+  seconds: number;
+  /** Answered by the HTTP cache in front of yoga: `hit`, `stale` or `coalesced`. */
+  cache?: string;
+};
 
 export type Observability = {
   plugins: Plugin[];
+  /**
+   * Plugins that must come after every other onParams hook (persisted operations resolve the
+   * document there): they see the operation of a result the response cache served without executing.
+   */
+  lastPlugins: Plugin[];
+  /** The log line and the histogram for one request; yoga's requests and the HTTP cache's hits both go through it. */
+  recordRequest(record: RequestRecord): void;
+  /** The operation yoga noted for a node request it answered (the HTTP cache stores it with the response). */
+  operationOf(req: IncomingMessage): RequestOperation | undefined;
   metricsRegistry: Registry;
   /** True when the database answers `SELECT 1` within READY_TIMEOUT_MS and no shutdown began. */
   ready(): Promise<boolean>;
@@ -88,7 +111,10 @@ export function observability(options: { config: Config; db: Database; logger: L
   const { db } = options;
   const logger = options.logger.child({ component: 'http' });
   const states = new WeakMap<Request, RequestState>();
+  const byNodeRequest = new WeakMap<IncomingMessage, RequestState>();
   const operationNames = new Set<string>();
+  /** Operations of documents served from the response cache without executing (bounded). */
+  const described = new Map<string, { name: string; type?: string } | null>();
   let shuttingDown = false;
   if (db.pool) pools.add(db.pool);
 
@@ -117,15 +143,64 @@ export function observability(options: { config: Config; db: Database; logger: L
     return state;
   };
 
+  const countedName = (name: string) => {
+    if (operationNames.size < MAX_OPERATION_NAMES) operationNames.add(name);
+    return operationNames.has(name) ? name : 'other';
+  };
+
   const noteOperation = (request: Request | undefined, document: DocumentNode, operationName?: string | null) => {
     if (!request) return; // graphql-ws operations have no HTTP request
     const state = stateOf(request);
     const operation = getOperationAST(document, operationName);
     state.operationType = operation?.operation;
-    const name = operation?.name?.value ?? 'anonymous';
-    if (operationNames.size < MAX_OPERATION_NAMES) operationNames.add(name);
-    state.operationName = operationNames.has(name) ? name : 'other';
+    state.operationName = countedName(operation?.name?.value ?? 'anonymous');
   };
+
+  /**
+   * A result the response cache served never executed, so onExecute did not see its operation.
+   * Its document did execute once (it is cached), so it parses; each document is parsed once.
+   */
+  const noteCachedOperation = (state: RequestState) => {
+    const key = `${state.queryOperationName ?? ''}\n${state.query}`;
+    let operation = described.get(key);
+    if (operation === undefined) {
+      try {
+        const ast = getOperationAST(parse(state.query!, { noLocation: true }), state.queryOperationName);
+        operation = ast ? { name: ast.name?.value ?? 'anonymous', type: ast.operation } : null;
+      } catch {
+        operation = null;
+      }
+      if (described.size >= MAX_OPERATION_NAMES) described.clear();
+      described.set(key, operation);
+    }
+    if (!operation) return;
+    state.operationType = operation.type;
+    state.operationName = countedName(operation.name);
+  };
+
+  function recordRequest(record: RequestRecord) {
+    const graphql = record.path === GRAPHQL_PATH;
+    if (graphql) {
+      requestDuration.observe(
+        { operation_name: record.operationName ?? 'none', operation_type: record.operationType ?? 'none', status: String(record.status) },
+        record.seconds,
+      );
+    }
+    // Probes and scrapes (every few seconds) log at debug.
+    if (!logger.isLevelEnabled(graphql ? 'info' : 'debug')) return;
+    const line: Record<string, unknown> = {
+      reqId: record.reqId,
+      method: record.method,
+      path: record.path,
+      status: record.status,
+      operation: record.operationName,
+      operationType: record.operationType,
+      durationMs: Math.round(record.seconds * 10_000) / 10,
+    };
+    if (record.cache) line.cache = record.cache;
+    if (graphql) logger.info(line, 'request');
+    else logger.debug(line, 'request');
+  }
 
   const plugin: Plugin = {
     onRequest({ request, url, endResponse, fetchAPI }) {
@@ -161,34 +236,44 @@ export function observability(options: { config: Config; db: Database; logger: L
         }
       }
     },
-    onResponse({ request, response }) {
+    onResponse({ request, response, serverContext }) {
       const state = stateOf(request);
       response.headers.set('x-request-id', state.id);
-      const seconds = (performance.now() - state.start) / 1000;
-      const path = new URL(request.url, 'http://localhost').pathname;
-      const line = {
+      if (state.operationType === undefined && state.query !== undefined && response.headers.get('cache-control')?.startsWith('public')) {
+        noteCachedOperation(state);
+      }
+      const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
+      if (req) byNodeRequest.set(req, state);
+      recordRequest({
         reqId: state.id,
         method: request.method,
-        path,
+        path: new URL(request.url, 'http://localhost').pathname,
         status: response.status,
-        operation: state.operationName,
+        operationName: state.operationName,
         operationType: state.operationType,
-        durationMs: Math.round(seconds * 10_000) / 10,
-      };
-      if (path === GRAPHQL_PATH) {
-        requestDuration.observe(
-          { operation_name: state.operationName ?? 'none', operation_type: state.operationType ?? 'none', status: String(response.status) },
-          seconds,
-        );
-        logger.info(line, 'request');
-      } else {
-        logger.debug(line, 'request'); // probes and scrapes every few seconds
-      }
+        seconds: (performance.now() - state.start) / 1000,
+      });
+    },
+  };
+
+  // After persisted operations resolved the document and the response cache looked it up.
+  const lastPlugin: Plugin = {
+    onParams({ params, request }) {
+      if (typeof params.query !== 'string') return;
+      const state = stateOf(request);
+      state.query = params.query;
+      state.queryOperationName = params.operationName;
     },
   };
 
   return {
     plugins: [plugin],
+    lastPlugins: [lastPlugin],
+    recordRequest,
+    operationOf(req) {
+      const state = byNodeRequest.get(req);
+      return state && { operationName: state.operationName, operationType: state.operationType };
+    },
     metricsRegistry,
     ready,
     beginShutdown() {

@@ -55,14 +55,32 @@ export function surrogateKey(entity: Entity): string {
   }
 }
 
-export type ResponseCache = { plugins: Plugin[] };
+/** Surrogate keys purged by a story event, or `all` when the whole cache was dropped. */
+export type Purge = ReadonlySet<string> | 'all';
+
+export type ResponseCache = {
+  plugins: Plugin[];
+  /**
+   * Calls `listener` on every purge of this cache, at the moment it happens (the HTTP cache in
+   * front of yoga purges its copies with it). Returns a function that stops the calls.
+   */
+  onPurge(listener: (purge: Purge) => void): () => void;
+};
 
 export function responseCache(options: { config: Config['responseCache']; live: LiveHub; logger: Logger }): ResponseCache {
   const { config, live, logger } = options;
   const createMemory = () => createInMemoryCache({ max: config.maxEntries });
   let memory = createMemory();
   const plugins: Plugin[] = [cacheHeaders(config.enabled ? (key) => memory.get(key) : undefined)];
-  if (!config.enabled) return { plugins };
+  const listeners = new Set<(purge: Purge) => void>();
+  const onPurge = (listener: (purge: Purge) => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  if (!config.enabled) return { plugins, onPurge };
+  const purged = (purge: Purge) => {
+    for (const listener of listeners) listener(purge);
+  };
 
   // A result may only be stored if no purge happened while it was computed (else it could hold
   // what the purge just removed) and the purge loop was already listening when it started.
@@ -94,11 +112,14 @@ export function responseCache(options: { config: Config['responseCache']; live: 
       // Whatever was cached before (re)subscribing may have missed events.
       memory = createMemory();
       generation++;
+      purged('all');
       listening = true;
       try {
         for await (const event of events) {
           generation++;
-          memory.invalidate(purgeEntities(event));
+          const entities = purgeEntities(event);
+          memory.invalidate(entities);
+          if (entities.length) purged(new Set(entities.map(surrogateKey)));
         }
         return; // the hub stopped
       } catch (error) {
@@ -106,6 +127,8 @@ export function responseCache(options: { config: Config['responseCache']; live: 
       } finally {
         listening = false;
         generation++;
+        // Nothing purges copies from now on until the loop listens again (and drops them anyway).
+        purged('all');
       }
     }
   })().catch((error: unknown) => logger.error({ err: error }, 'response cache cannot follow story events; nothing is cached'));
@@ -137,7 +160,7 @@ export function responseCache(options: { config: Config['responseCache']; live: 
       includeExtensionMetadata: false,
     }),
   );
-  return { plugins };
+  return { plugins, onPurge };
 }
 
 function httpHeaders(result: ExecutionResult): Headers {

@@ -10,10 +10,19 @@ import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
 import { isEmpty, seedDemo } from '../../prisma/seed.js';
 import { createGateway, type Gateway } from './gateway.js';
+import { httpCache, type HttpCache } from './http-cache.js';
 import { drainServer } from './observability.js';
 import { attachWebSockets, type LiveSockets } from './ws.js';
 
-export type RunningGateway = Gateway & { server: Server; url: string; logger: Logger; sockets: LiveSockets; stop(): Promise<void> };
+export type RunningGateway = Gateway & {
+  server: Server;
+  url: string;
+  logger: Logger;
+  sockets: LiveSockets;
+  /** The HTTP cache in front of yoga (with the response cache on). */
+  httpCache?: HttpCache;
+  stop(): Promise<void>;
+};
 
 /** Opens the configured database, migrates, loads the demo on first start, then serves. */
 export async function startGateway(config: Config, logger = createLogger(config.logLevel)): Promise<RunningGateway> {
@@ -45,7 +54,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
           prisma: db.prisma,
           intervalMs: config.schedulerIntervalMs,
           logger: logger.child({ component: 'scheduler' }),
-          onPublished: () => gateway.live.notify(),
+          onPublished: () => void gateway.live.notify(),
         })
       : undefined;
   // Every gateway takes part; the JobRun row makes one of them refresh per interval.
@@ -58,7 +67,20 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
           task: () => refreshPopularityIfDue(db.prisma, config.popularityRefreshMs),
         })
       : undefined;
-  const server = createServer(gateway.yoga);
+  // With the response cache on, an HTTP cache in front of yoga answers repeated anonymous reads.
+  const front = config.responseCache.enabled
+    ? httpCache({
+        yoga: gateway.yoga,
+        observability: gateway.observability,
+        httpPolicy: gateway.httpPolicy,
+        responseCache: gateway.responseCache,
+        maxEntries: config.responseCache.maxEntries,
+        maxBytes: config.responseCache.maxBytes,
+        maxBodyBytes: config.maxBodyBytes,
+        logger: logger.child({ component: 'http-cache' }),
+      })
+    : undefined;
+  const server = createServer(front ? front.handler : gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -75,6 +97,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
     url,
     logger,
     sockets,
+    httpCache: front,
     async stop() {
       gateway.observability.beginShutdown(); // /readyz answers 503 from now on
       await scheduler?.stop();
@@ -85,6 +108,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
       await gateway.live.stop();
       // Stops accepting; in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then their connections are cut.
       await drainServer(server, config.shutdownTimeoutMs);
+      front?.close();
       await gateway.httpPolicy.close();
       gateway.observability.close();
     },

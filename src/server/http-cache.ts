@@ -1,0 +1,538 @@
+// An HTTP cache in front of yoga, in the node:http request handler, the way a CDN or Varnish
+// would sit in front of the gateway: anonymous reads whose response the response cache marked
+// `public` are stored as bytes and answered from memory without entering yoga (no whatwg
+// Request/Response, no plugins, no hashing of the document, no JSON work).
+//
+// - Only anonymous reads: GET and JSON POST to /graphql, no Authorization, no SSE. Everything
+//   else goes to yoga untouched. The key: method and URL, the raw POST body, and the request
+//   headers the stored response depends on (Accept decides its media type, Origin its CORS headers).
+// - Stored: 200s with `Cache-Control: public` (the response cache's headers) of queries, with
+//   their headers, ETag, surrogate keys and the operation (for logs and metrics).
+// - Purged with the response cache: every purge of it (a story event) purges the copies whose
+//   Surrogate-Key holds a purged key, and a dropped response cache drops them all. A response
+//   computed while a purge happened is not stored (generation counter).
+// - Coalescing: concurrent misses of a key known to be a query wait for the first one's response.
+// - Stale-while-revalidate: an expired copy within its stale-while-revalidate window is served
+//   while one background request through yoga refreshes it. Purged copies are never served.
+// - Bounded: RESPONSE_CACHE_MAX_ENTRIES copies and RESPONSE_CACHE_MAX_BYTES bytes, least recently used go first.
+// - What yoga's plugins do for every request still happens on a hit: the rate limit (the same
+//   count; a client over it goes to yoga for its 429), the request id, the log line and the
+//   duration histogram (observability.recordRequest). CORS headers are part of the stored response.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { Counter, Gauge } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { CSRF_HEADERS, type HttpPolicy } from './http-policy.js';
+import { metricsRegistry, requestIdFrom, type Observability, type RequestOperation } from './observability.js';
+import type { Purge, ResponseCache } from './response-cache.js';
+
+const GRAPHQL_PATH = '/graphql';
+/** POST bodies up to this many bytes are read here and keyed by; larger ones go to yoga untouched. */
+export const MAX_KEYED_BODY_BYTES = 64 * 1024;
+/** V8 hashes only the first 16k characters of a string (longer ones by length): longer keys are hashed here. */
+const MAX_PLAIN_KEY = 16_000;
+/** Vary tokens the key covers (Authorization: keyed requests never get here). */
+const VARY_COVERED = new Set(['origin', 'accept', 'authorization']);
+/** Response headers that belong to one response, never replayed. */
+const NOT_REPLAYED = new Set(['x-request-id', 'date', 'age', 'content-length', 'connection', 'keep-alive', 'transfer-encoding']);
+
+type CacheResult = 'hit' | 'stale' | 'coalesced' | 'miss';
+
+const cacheRequests = new Counter({
+  name: 'newsroom_http_cache_requests_total',
+  help: 'Anonymous GraphQL reads seen by the HTTP cache in front of yoga: hit (fresh copy), stale (copy served while it is refreshed), coalesced (waited for an identical request), miss (answered by yoga)',
+  labelNames: ['result'] as const,
+  registers: [metricsRegistry],
+});
+const counters: Record<CacheResult, { inc(): void }> = {
+  hit: cacheRequests.labels('hit'),
+  stale: cacheRequests.labels('stale'),
+  coalesced: cacheRequests.labels('coalesced'),
+  miss: cacheRequests.labels('miss'),
+};
+const caches = new Set<{ entryCount(): number; byteCount(): number }>();
+new Gauge({
+  name: 'newsroom_http_cache_entries',
+  help: 'Responses held by the HTTP cache in front of yoga',
+  registers: [metricsRegistry],
+  collect() {
+    let sum = 0;
+    for (const cache of caches) sum += cache.entryCount();
+    this.set(sum);
+  },
+});
+new Gauge({
+  name: 'newsroom_http_cache_bytes',
+  help: 'Bytes of the responses held by the HTTP cache in front of yoga',
+  registers: [metricsRegistry],
+  collect() {
+    let sum = 0;
+    for (const cache of caches) sum += cache.byteCount();
+    this.set(sum);
+  },
+});
+
+/** What a background refresh needs to ask yoga the same question again. */
+type StoredRequest = { method: string; url: string; accept?: string; origin?: string; body?: Buffer };
+
+type Entry = {
+  key: string;
+  /** undefined: purged or expired. The key stays known as a query, so its misses coalesce. */
+  body: Buffer | undefined;
+  /** Flat [name, value, …] list replayed on a 200 (Content-Length included) and on a 304. */
+  headers: string[];
+  notModifiedHeaders: string[];
+  etag: string | undefined;
+  /** When the response was computed (ms): now - Age when stored. */
+  born: number;
+  freshUntil: number;
+  staleUntil: number;
+  surrogateKeys: Set<string>;
+  operation: RequestOperation;
+  request: StoredRequest;
+  bytes: number;
+  refreshing: boolean;
+};
+
+type Waiter = { req: IncomingMessage; res: ServerResponse; body: Buffer | undefined; start: number; generation: number };
+
+type Captured = { status: number; headers: [string, string][]; body: Buffer };
+
+const READING = Symbol('http-cache reading');
+/** A POST whose body is being read: where it goes once complete. */
+type Reading = IncomingMessage & { [READING]?: { res: ServerResponse; start: number; arrived: number; chunks: Buffer[] } };
+
+export type HttpCache = {
+  /** The node:http request listener: serves what it can, hands everything else to yoga. */
+  handler(req: IncomingMessage, res: ServerResponse): void;
+  /** Responses held (purged keys kept for coalescing not counted) and their bytes. */
+  readonly size: number;
+  readonly bytes: number;
+  /** Stops storing and refreshing and forgets everything; requests in flight complete. */
+  close(): void;
+};
+
+export type HttpCacheOptions = {
+  yoga: YogaServerInstance<Record<string, unknown>, any>;
+  observability: Pick<Observability, 'recordRequest' | 'operationOf'>;
+  httpPolicy: Pick<HttpPolicy, 'admit'>;
+  responseCache: Pick<ResponseCache, 'onPurge'>;
+  maxEntries: number;
+  maxBytes: number;
+  maxBodyBytes: number;
+  logger: Logger;
+};
+
+export function httpCache(options: HttpCacheOptions): HttpCache {
+  const { yoga, observability, httpPolicy, logger, maxEntries, maxBytes } = options;
+  const maxKeyedBody = Math.min(MAX_KEYED_BODY_BYTES, options.maxBodyBytes);
+  /** In least-recently-used order: the first is evicted first. */
+  const entries = new Map<string, Entry>();
+  /** Keys whose first miss is with yoga, and the requests waiting for its response. */
+  const inflight = new Map<string, Waiter[]>();
+  let bytes = 0;
+  let live = 0; // entries with a body
+  let generation = 0;
+  let closed = false;
+
+  // ---------------------------------------------------------------------------------------------
+  // Purges, in step with the response cache.
+
+  const unsubscribe = options.responseCache.onPurge((purge: Purge) => {
+    generation++;
+    for (const entry of entries.values()) {
+      if (entry.body === undefined) continue;
+      if (purge === 'all') forget(entry);
+      else for (const key of purge) if (entry.surrogateKeys.has(key)) {
+        forget(entry);
+        break;
+      }
+    }
+  });
+
+  /** Drops an entry's response; its key stays known as a query. */
+  function forget(entry: Entry) {
+    if (entry.body === undefined) return;
+    const tombstone = entry.key.length + 64;
+    bytes -= entry.bytes - tombstone;
+    entry.bytes = tombstone;
+    entry.body = undefined;
+    entry.headers = entry.notModifiedHeaders = [];
+    entry.surrogateKeys = new Set();
+    entry.request = { method: entry.request.method, url: '' };
+    live--;
+  }
+
+  function remove(entry: Entry) {
+    entries.delete(entry.key);
+    bytes -= entry.bytes;
+    if (entry.body !== undefined) live--;
+  }
+
+  function put(entry: Entry) {
+    const old = entries.get(entry.key);
+    if (old) remove(old);
+    entries.set(entry.key, entry);
+    bytes += entry.bytes;
+    live++;
+    while (entries.size > maxEntries || bytes > maxBytes) remove(entries.values().next().value!);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Requests.
+
+  function handler(req: IncomingMessage, res: ServerResponse): void {
+    if (closed || !eligible(req)) {
+      void yoga(req, res);
+      return;
+    }
+    const start = performance.now();
+    const arrived = generation;
+    if (req.method === 'GET') return admit(req, res, undefined, start, arrived);
+    // A JSON POST with a small Content-Length (eligible): read it, keep it for yoga on a miss.
+    // (Listeners shared by all requests, the state on the request: nothing allocated per chunk.)
+    (req as Reading)[READING] = { res, start, arrived, chunks: [] };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  }
+
+  function onData(this: Reading, chunk: Buffer) {
+    this[READING]!.chunks.push(chunk);
+  }
+  function onEnd(this: Reading) {
+    const { res, start, arrived, chunks } = this[READING]!;
+    this[READING] = undefined;
+    admit(this, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), start, arrived);
+  }
+  function onError(this: Reading) {
+    // An aborted upload has nobody to answer.
+    this[READING]?.res.destroy();
+    this[READING] = undefined;
+  }
+
+  /** Anonymous GET or JSON POST to /graphql, not SSE, with a small body. */
+  function eligible(req: IncomingMessage): boolean {
+    const url = req.url;
+    if (url === undefined || !url.startsWith(GRAPHQL_PATH) || (url.length > GRAPHQL_PATH.length && url.charCodeAt(GRAPHQL_PATH.length) !== 63 /* ? */)) return false;
+    const headers = req.headers;
+    if (headers.authorization !== undefined || headers.accept?.includes('text/event-stream')) return false;
+    if (req.method === 'GET') {
+      // Without parameters it is GraphiQL or a 400. Yoga refuses a GET without a CSRF header (or a
+      // preflighted content type) with 403: those go to yoga, so they never meet a stored copy.
+      return url.length > GRAPHQL_PATH.length + 1 && (CSRF_HEADERS.some((name) => headers[name] !== undefined) || isJson(headers['content-type']));
+    }
+    if (req.method !== 'POST' || !isJson(headers['content-type']) || headers['transfer-encoding'] !== undefined) return false;
+    const length = Number(headers['content-length']);
+    return length > 0 && length <= maxKeyedBody;
+  }
+
+  function admit(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, start: number, arrived: number) {
+    const admitted = httpPolicy.admit ? httpPolicy.admit(req) : true;
+    if (admitted === true) return lookup(req, res, body, start, arrived);
+    // Over the limit: yoga answers the 429 (its limiter reuses this count), logs and counts it.
+    if (admitted === false) return toYoga(req, res, body);
+    admitted.then(
+      (ok) => (ok ? lookup(req, res, body, start, arrived) : toYoga(req, res, body)),
+      () => toYoga(req, res, body),
+    );
+  }
+
+  function lookup(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, start: number, arrived: number) {
+    const key = keyOf(req, body);
+    const entry = entries.get(key);
+    if (entry !== undefined) {
+      if (entry.body !== undefined) {
+        const now = Date.now();
+        if (now < entry.freshUntil) return serve(req, res, touch(entry), now, start, 'hit');
+        if (now < entry.staleUntil) {
+          refresh(entry);
+          return serve(req, res, touch(entry), now, start, 'stale');
+        }
+        forget(entry);
+      }
+      if (entry.operation.operationType === 'query') {
+        // A query: identical misses wait for the first one instead of running it too.
+        const waiting = inflight.get(key);
+        if (waiting) {
+          waiting.push({ req, res, body, start, generation: arrived });
+          return;
+        }
+        inflight.set(key, []);
+        return miss(req, res, body, key, arrived, true);
+      }
+    }
+    // Never seen (it may be a mutation, e.g. recordRead): it simply goes through.
+    miss(req, res, body, key, arrived, false);
+  }
+
+  function touch(entry: Entry): Entry {
+    entries.delete(entry.key);
+    entries.set(entry.key, entry);
+    return entry;
+  }
+
+  function serve(req: IncomingMessage, res: ServerResponse, entry: Entry, now: number, start: number, result: CacheResult) {
+    const incoming = req.headers['x-request-id'];
+    const id = requestIdFrom(typeof incoming === 'string' ? incoming : null);
+    const age = String(Math.max(0, Math.floor((now - entry.born) / 1000)));
+    const ifNoneMatch = req.headers['if-none-match'];
+    let status = 200;
+    if (ifNoneMatch !== undefined && entry.etag !== undefined && etagMatches(ifNoneMatch, entry.etag)) {
+      status = 304;
+      const headers = entry.notModifiedHeaders.slice();
+      headers.push('x-request-id', id, 'age', age);
+      res.writeHead(304, headers);
+      res.end();
+    } else {
+      const headers = entry.headers.slice();
+      headers.push('x-request-id', id, 'age', age);
+      res.writeHead(200, headers);
+      res.end(entry.body);
+    }
+    counters[result].inc();
+    observability.recordRequest({
+      reqId: id,
+      method: req.method!,
+      path: GRAPHQL_PATH,
+      status,
+      operationName: entry.operation.operationName,
+      operationType: entry.operation.operationType,
+      seconds: (performance.now() - start) / 1000,
+      cache: result,
+    });
+  }
+
+  function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined) {
+    // @whatwg-node/server takes an already-read body from `req.body` (as body parsers leave it).
+    if (body) (req as { body?: unknown }).body = body;
+    void yoga(req, res);
+  }
+
+  /** To yoga, keeping a copy of its response when it may be stored. */
+  function miss(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, key: string, arrived: number, leader: boolean) {
+    counters.miss.inc();
+    capture(res, (captured) => {
+      let entry: Entry | undefined;
+      if (captured && arrived === generation) {
+        entry = build(key, captured, observability.operationOf(req), storedRequest(req, body), Date.now());
+        if (entry && !closed) put(entry);
+      }
+      if (leader) settle(key, entry);
+    });
+    toYoga(req, res, body);
+  }
+
+  /** The first miss of a key is answered: its waiters get its copy, or go to yoga themselves. */
+  function settle(key: string, entry: Entry | undefined) {
+    const waiters = inflight.get(key);
+    inflight.delete(key);
+    if (!waiters) return;
+    for (const waiter of waiters) {
+      // A waiter that arrived after a purge must not get what the purge removed.
+      if (entry && waiter.generation === generation) serve(waiter.req, waiter.res, entry, Date.now(), waiter.start, 'coalesced');
+      else miss(waiter.req, waiter.res, waiter.body, key, waiter.generation, false);
+    }
+  }
+
+  /** One background request through yoga for an expired copy within stale-while-revalidate. */
+  function refresh(entry: Entry) {
+    if (entry.refreshing || closed) return;
+    entry.refreshing = true;
+    const started = generation;
+    const { method, url, accept, origin, body } = entry.request;
+    const headers: Record<string, string> = {};
+    if (accept !== undefined) headers.accept = accept;
+    if (origin !== undefined) headers.origin = origin;
+    if (body) headers['content-type'] = 'application/json';
+    else headers['graphql-preflight'] = '1';
+    void (async () => {
+      try {
+        const response = await yoga.fetch(`http://localhost${url}`, { method, headers, body: body ? new Uint8Array(body) : undefined });
+        const bytes = Buffer.from(await response.arrayBuffer());
+        const pairs: [string, string][] = [];
+        response.headers.forEach((value, name) => void pairs.push([name, value]));
+        // Purged meanwhile (its result may predate the purge), or replaced: the refresh is void.
+        if (closed || started !== generation || entries.get(entry.key) !== entry) return;
+        const fresh = build(entry.key, { status: response.status, headers: pairs, body: bytes }, entry.operation, entry.request, Date.now());
+        if (fresh) put(fresh);
+      } catch (error) {
+        logger.warn({ err: error }, 'refreshing a cached response failed; the copy runs out');
+      } finally {
+        entry.refreshing = false;
+      }
+    })();
+  }
+
+  function build(key: string, captured: Captured, operation: RequestOperation | undefined, request: StoredRequest, now: number): Entry | undefined {
+    if (captured.status !== 200 || operation?.operationType !== 'query') return undefined;
+    let cacheControl: string | undefined;
+    let contentType: string | undefined;
+    let etag: string | undefined;
+    let surrogateKey = '';
+    let age = 0;
+    const headers: string[] = [];
+    const notModifiedHeaders: string[] = [];
+    let headerBytes = 0;
+    for (const [name, value] of captured.headers) {
+      switch (name) {
+        case 'set-cookie':
+          return undefined;
+        case 'vary':
+          if (value.split(',').some((token) => !VARY_COVERED.has(token.trim().toLowerCase()))) return undefined;
+          break;
+        case 'cache-control':
+          cacheControl = value;
+          break;
+        case 'content-type':
+          contentType = value;
+          break;
+        case 'etag':
+          etag = value;
+          break;
+        case 'surrogate-key':
+          surrogateKey = value;
+          break;
+        case 'age':
+          age = Number(value) || 0;
+          break;
+      }
+      if (NOT_REPLAYED.has(name)) continue;
+      headers.push(name, value);
+      if (name !== 'content-type') notModifiedHeaders.push(name, value);
+      headerBytes += name.length + value.length;
+    }
+    if (!cacheControl || !/^public\b/i.test(cacheControl) || /\b(no-store|no-cache|private)\b/i.test(cacheControl)) return undefined;
+    if (!contentType || !/^application\/(graphql-response\+)?json\b/i.test(contentType)) return undefined;
+    const maxAge = Number(/\bmax-age=(\d+)/i.exec(cacheControl)?.[1] ?? 0);
+    const staleWhileRevalidate = Number(/\bstale-while-revalidate=(\d+)/i.exec(cacheControl)?.[1] ?? 0);
+    const born = now - age * 1000;
+    const entryBytes = captured.body.length + key.length + headerBytes + (request.body?.length ?? 0) + 256;
+    if (maxAge + staleWhileRevalidate <= age || entryBytes > maxBytes) return undefined;
+    headers.push('content-length', String(captured.body.length));
+    return {
+      key,
+      body: captured.body,
+      headers,
+      notModifiedHeaders,
+      etag,
+      born,
+      freshUntil: born + maxAge * 1000,
+      staleUntil: born + (maxAge + staleWhileRevalidate) * 1000,
+      surrogateKeys: new Set(surrogateKey.split(' ').filter(Boolean)),
+      operation: { operationName: operation.operationName, operationType: operation.operationType },
+      request,
+      bytes: entryBytes,
+      refreshing: false,
+    };
+  }
+
+  const cache: HttpCache = {
+    handler,
+    get size() {
+      return live;
+    },
+    get bytes() {
+      return bytes;
+    },
+    close() {
+      closed = true;
+      unsubscribe();
+      entries.clear();
+      bytes = 0;
+      live = 0;
+      caches.delete(counts);
+    },
+  };
+  const counts = { entryCount: () => live, byteCount: () => bytes };
+  caches.add(counts);
+  return cache;
+}
+
+/** `method url`, Accept, Origin, and the raw body (latin1: one character per byte, so distinct bodies stay distinct). */
+function keyOf(req: IncomingMessage, body: Buffer | undefined): string {
+  const headers = req.headers;
+  let key = `${req.method} ${req.url}\n${headers.accept ?? ''}\n${headers.origin ?? ''}`;
+  if (body) key += `\n${body.toString('latin1')}`;
+  return key.length > MAX_PLAIN_KEY ? `sha256:${createHash('sha256').update(key, 'latin1').digest('base64')}` : key;
+}
+
+function storedRequest(req: IncomingMessage, body: Buffer | undefined): StoredRequest {
+  return { method: req.method!, url: req.url!, accept: req.headers.accept, origin: req.headers.origin, body };
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  if (contentType === 'application/json') return true;
+  const semicolon = contentType.indexOf(';');
+  return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
+}
+
+/** If-None-Match holds this entity tag (or `*`); the plugin's tags are bare hex, clients may quote them. */
+function etagMatches(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch === etag) return true;
+  for (const part of ifNoneMatch.split(',')) {
+    let tag = part.trim();
+    if (tag === '*') return true;
+    if (tag.startsWith('W/')) tag = tag.slice(2);
+    if (tag.length >= 2 && tag.startsWith('"') && tag.endsWith('"')) tag = tag.slice(1, -1);
+    if (tag === etag) return true;
+  }
+  return false;
+}
+
+/**
+ * Copies what yoga writes to `res` (as compression middleware wraps it) and calls `done` once:
+ * with the response when it ended, undefined when the connection closed first.
+ */
+function capture(res: ServerResponse, done: (captured: Captured | undefined) => void) {
+  const { writeHead, write, end } = res;
+  let status = 0;
+  let headArgument: unknown;
+  const chunks: Buffer[] = [];
+  let finished = false;
+  const collect = (chunk: unknown, encoding: unknown) => {
+    if (chunk == null || typeof chunk === 'function') return;
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array));
+  };
+  const finish = (ended: boolean) => {
+    if (finished) return;
+    finished = true;
+    if (!ended) return done(undefined);
+    done({ status: status || res.statusCode, headers: headerPairs(res, headArgument), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+  };
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    status = args[0] as number;
+    headArgument = typeof args[1] === 'object' ? args[1] : args[2];
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    collect(args[0], args[1]);
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as ServerResponse['write'];
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    collect(args[0], args[1]);
+    const result = (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    finish(true);
+    return result;
+  } as ServerResponse['end'];
+  res.once('close', () => finish(false));
+}
+
+/** The response's headers as lowercase name and string value, whether set one by one or given to writeHead. */
+function headerPairs(res: ServerResponse, headArgument: unknown): [string, string][] {
+  const pairs = new Map<string, string>();
+  const add = (name: string, value: unknown) => {
+    if (value === undefined) return;
+    pairs.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value));
+  };
+  for (const [name, value] of Object.entries(res.getHeaders())) add(name, value);
+  if (Array.isArray(headArgument)) {
+    if (Array.isArray(headArgument[0])) for (const [name, value] of headArgument as [string, unknown][]) add(name, value);
+    else for (let i = 0; i + 1 < headArgument.length; i += 2) add(String(headArgument[i]), headArgument[i + 1]);
+  } else if (headArgument && typeof headArgument === 'object') {
+    for (const [name, value] of Object.entries(headArgument)) add(name, value);
+  }
+  return [...pairs];
+}
