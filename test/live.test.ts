@@ -3,6 +3,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { LiveStoriesDocument } from '../src/generated/graphql/graphql.js';
 import { createLogger } from '../src/logger.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createDemoGateway, globalId, keyHeader, testConfig, type TestGateway } from './helpers.js';
@@ -50,10 +51,10 @@ function wsClient(gateway: RunningGateway, connectionParams?: Record<string, unk
 }
 
 /** Subscribes and collects results until `count` arrived (or the timeout). */
-function collect(client: Client, query: string, variables: Record<string, unknown> = {}) {
+function collect(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>) {
   const results: any[] = [];
   let error: unknown;
-  const iterator = client.iterate({ query, variables });
+  const iterator = client.iterate({ query, variables, extensions });
   const done = (async () => {
     try {
       for await (const result of iterator) results.push(result);
@@ -191,6 +192,25 @@ describe('graphql-ws', () => {
     await expect.poll(() => JSON.stringify(c.error() ?? ''), { timeout: 5000 }).toContain('SUBSCRIPTION_LIMIT');
     expect(a.error()).toBeUndefined();
     expect(b.error()).toBeUndefined();
+  });
+
+  it('with PERSISTED_OPERATIONS=only runs the manifest\'s subscriptions (as text or by hash) and refuses others', async () => {
+    const gateway = await serve({ PERSISTED_OPERATIONS: 'only' });
+    const adHoc = collect(wsClient(gateway), PUBLISHED);
+    await expect.poll(() => JSON.stringify(adHoc.error() ?? ''), { timeout: 5000 }).toContain('PERSISTED_QUERY_ONLY');
+    const hash = (LiveStoriesDocument.__meta__!.hash as string).replace(/^sha256:/, '');
+    const unknown = collect(wsClient(gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } });
+    await expect.poll(() => JSON.stringify(unknown.error() ?? ''), { timeout: 5000 }).toContain('PERSISTED_QUERY_NOT_IN_LIST');
+    const asText = collect(wsClient(gateway), LiveStoriesDocument.toString());
+    const byHash = collect(wsClient(gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: hash } });
+    await subscribed(gateway, 2);
+    // The editors' tool writes through a gateway that accepts its mutations; this one only serves readers.
+    const story = await publishStory(demo);
+    for (const subscriber of [asText, byHash]) {
+      const [event] = await subscriber.waitFor(1);
+      expect(event.errors).toBeUndefined();
+      expect(event.data.storiesPublished.article.slug).toBe(story.slug);
+    }
   });
 
   it('a subscriber that stops reading does not hold up the others', async () => {

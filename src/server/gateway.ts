@@ -15,7 +15,7 @@ import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
 import { databaseUnavailable, liveMetrics, observability, type Observability } from './observability.js';
-import { persistedOperations } from './persisted-operations.js';
+import { persistedOperations, type PersistedOperations } from './persisted-operations.js';
 import { responseCache, type ResponseCache } from './response-cache.js';
 
 export type Gateway = {
@@ -25,6 +25,7 @@ export type Gateway = {
   observability: Observability;
   httpPolicy: HttpPolicy;
   responseCache: ResponseCache;
+  persistedOperations: PersistedOperations;
 };
 
 export function createGateway(options: { config: Config; db: Database; logger: Logger }): Gateway {
@@ -67,7 +68,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       },
     },
   });
-  return { yoga, db, live, observability: obs, httpPolicy: policy, responseCache: cache };
+  return { yoga, db, live, observability: obs, httpPolicy: policy, responseCache: cache, persistedOperations: persisted };
 }
 
 const exampleQuery = /* GraphQL */ `# Try the day's e-paper and the newest stories.

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import * as typedDocuments from '../generated/graphql/graphql.js';
@@ -24,7 +24,16 @@ export type PersistedOperations = {
   plugins: Plugin[];
   /** `documentId` in a JSON body (yoga refuses parameters it does not know). */
   extraParamNames: string[];
+  /**
+   * The document a graphql-ws subscribe message runs, under the same rules as HTTP (WebSocket
+   * operations do not pass yoga's HTTP plugins): a hash runs its document, `only` refuses any
+   * other document. Throws a GraphQLError with the same code HTTP would answer.
+   */
+  documentFor(payload: OperationParams): string;
 };
+
+/** What names an operation in a request body, a GET's parameters or a graphql-ws message. */
+type OperationParams = { query?: string | null; extensions?: unknown; documentId?: unknown };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const normalizeId = (id: string) => id.replace(/^sha256:/i, '').toLowerCase();
@@ -48,12 +57,12 @@ function typedDocumentHashes(): Map<string, string> {
   return byText;
 }
 
-/** The persisted operation a request names, if any. */
-function requestedId(params: GraphQLParams & { documentId?: unknown }, request: Request): string | null {
+/** The persisted operation a request (or a graphql-ws message, which has none) names, if any. */
+function requestedId(params: OperationParams, request?: Request): string | null {
   const persisted = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
   if (persisted?.version === 1 && typeof persisted.sha256Hash === 'string') return normalizeId(persisted.sha256Hash);
   // Yoga reads only query, variables, operationName and extensions from a GET's URL.
-  const documentId = params.documentId ?? (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null);
+  const documentId = params.documentId ?? (request?.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null);
   return typeof documentId === 'string' ? normalizeId(documentId) : null;
 }
 
@@ -114,28 +123,53 @@ export function persistedOperations(options: { mode: Config['persistedOperations
     },
   };
 
+  const errors = {
+    // APQ clients (e.g. Apollo's persisted-query link) match this message and retry with the
+    // document; a 200 keeps them from switching APQ off (they do on 400 and 500).
+    notFound:
+      mode === 'allow'
+        ? { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 200 } } }
+        : { message: 'Unknown persisted operation: this server runs only the operations in its persisted-documents.json.', extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400 } } },
+    persistedQueryOnly: {
+      message:
+        'This server runs persisted operations only (PERSISTED_OPERATIONS=only): send extensions.persistedQuery.sha256Hash (or documentId) of an operation in persisted-documents.json instead of a document.',
+      extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+    },
+    keyNotFound: {
+      message: 'Must provide a query string or a persisted operation (extensions.persistedQuery.sha256Hash or documentId).',
+      extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+    },
+  };
   const persisted = usePersistedOperations({
     allowArbitraryOperations: mode === 'allow',
     extractPersistedOperationId: (params, request) => requestedId(params, request),
     getPersistedOperation: (id) => trusted.get(id) ?? (mode === 'allow' ? registered.get(id) : undefined) ?? null,
-    customErrors: {
-      // APQ clients (e.g. Apollo's persisted-query link) match this message and retry with the
-      // document; a 200 keeps them from switching APQ off (they do on 400 and 500).
-      notFound:
-        mode === 'allow'
-          ? { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 200 } } }
-          : { message: 'Unknown persisted operation: this server runs only the operations in its persisted-documents.json.', extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400 } } },
-      persistedQueryOnly: {
-        message:
-          'This server runs persisted operations only (PERSISTED_OPERATIONS=only): send extensions.persistedQuery.sha256Hash (or documentId) of an operation in persisted-documents.json instead of a document.',
-        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
-      },
-      keyNotFound: {
-        message: 'Must provide a query string or a persisted operation (extensions.persistedQuery.sha256Hash or documentId).',
-        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-      },
-    },
+    customErrors: errors,
   });
 
-  return { plugins: [apq, persisted as Plugin], extraParamNames: ['documentId'] };
+  // The same message and code as over HTTP; a WebSocket has no status to set.
+  const refuse = ({ message, extensions: { http: _status, ...extensions } }: { message: string; extensions: Record<string, unknown> }) =>
+    createGraphQLError(message, { extensions });
+  const documentFor = (payload: OperationParams): string => {
+    const id = requestedId(payload);
+    const { query } = payload;
+    if (query) {
+      if (id != null && hashOf(query) !== id) {
+        throw createGraphQLError('provided sha does not match query', { extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH' } });
+      }
+      if (mode === 'allow') {
+        if (id != null && !trusted.has(id)) registered.set(id, query);
+        return query;
+      }
+      const document = trusted.get(id ?? hashOf(query));
+      if (document === undefined) throw refuse(errors.persistedQueryOnly);
+      return document;
+    }
+    if (id == null) throw refuse(errors.keyNotFound);
+    const document = trusted.get(id) ?? (mode === 'allow' ? registered.get(id) : undefined);
+    if (document === undefined) throw refuse(errors.notFound);
+    return document;
+  };
+
+  return { plugins: [apq, persisted as Plugin], extraParamNames: ['documentId'], documentFor };
 }

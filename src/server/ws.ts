@@ -73,7 +73,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         });
         let document;
         try {
-          document = parse(payload.query);
+          // Persisted operations apply as over HTTP: a hash runs its document, `only` refuses others.
+          document = parse(gateway.persistedOperations.documentFor(payload));
         } catch (error) {
           return refuse([error as GraphQLError]);
         }
