@@ -43,6 +43,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   });
 }
 
+/** The URL of a test database on the PostgreSQL server: a second pool on it is another gateway. */
+export async function databaseUrl(test: TestDatabase): Promise<string> {
+  const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', ...overrides });
 }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { refreshPopularity, refreshPopularityIfDue, windowStart } from '../src/newsroom/popularity.js';
-import { createTestDatabase, createTestGateway, globalId, onPostgres, type TestDatabase, type TestGateway } from './helpers.js';
+import { createTestDatabase, createTestGateway, databaseUrl, globalId, onPostgres, type TestDatabase, type TestGateway } from './helpers.js';
 
 const HOUR = 3_600_000;
 let db: TestDatabase;
@@ -49,12 +49,6 @@ afterAll(async () => {
   await db?.dispose();
 });
 
-async function databaseUrl(test: TestDatabase): Promise<string> {
-  const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 const popular = async (window: string) => {
   const response = await gw.query(`{ mostPopular(window: ${window}, first: 10) { slug }

@@ -2,15 +2,12 @@
 // skips parsing them), one-off statements are not, and the switch turns it off for poolers.
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
-import { createTestDatabase, onPostgres } from './helpers.js';
+import { createTestDatabase, databaseUrl, onPostgres } from './helpers.js';
 
 async function preparedAfterRepeats(preparedStatements: boolean) {
   const test = await createTestDatabase();
-  const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.pathname = `/${name}`;
   // One connection, so the session asked below is the one that ran the statements.
-  const db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1, preparedStatements });
+  const db = await openDatabase({ kind: 'postgres', url: await databaseUrl(test), poolSize: 1, preparedStatements });
   try {
     for (let i = 0; i < 4; i++) await db.prisma.article.findMany({ where: { slug: `repeated-${i}` }, select: { id: true } });
     await db.prisma.article.findFirst({ where: { headline: 'asked once' }, select: { id: true } });

@@ -4,7 +4,7 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { publishDueArticles } from '../src/newsroom/editorial.js';
 import { startScheduler } from '../src/newsroom/scheduler.js';
-import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.js';
+import { createTestDatabase, databaseUrl, onPostgres, type TestDatabase } from './helpers.js';
 
 let db: TestDatabase;
 let second: Database;
@@ -26,12 +26,6 @@ afterAll(async () => {
   await db?.dispose();
 });
 
-async function databaseUrl(test: TestDatabase): Promise<string> {
-  const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function scheduleArticles(count: number, at: Date, prefix: string) {
   for (let i = 0; i < count; i += 1) {
