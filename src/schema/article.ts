@@ -42,7 +42,6 @@ export function parseIntId(id: string | number): number {
 }
 
 export const Media = builder.prismaObject('Media', {
-  select: {},
   description: 'An image with the caption and credit printed under it.',
   fields: (t) => ({
     url: t.exposeString('url'),
@@ -55,7 +54,6 @@ export const Media = builder.prismaObject('Media', {
 });
 
 export const Correction = builder.prismaObject('Correction', {
-  select: {},
   fields: (t) => ({
     text: t.exposeString('text'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -63,7 +61,6 @@ export const Correction = builder.prismaObject('Correction', {
 });
 
 export const BylineEntry = builder.prismaObject('ArticleAuthor', {
-  select: {},
   name: 'BylineEntry',
   description: 'One name in a byline, in the order printed.',
   fields: (t) => ({
@@ -75,31 +72,45 @@ export const BylineEntry = builder.prismaObject('ArticleAuthor', {
 
 export const Article = builder.prismaNode('Article', {
   id: { field: 'id' },
-  // Only the columns a query asks for: a list of cards never reads the bodies.
-  select: { id: true },
+  // Select mode, so a list of cards never reads the bodies. The small columns come with every row
+  // and are read by plain resolvers: an exposed column would cost a loader check per field and row.
+  select: {
+    id: true,
+    slug: true,
+    headline: true,
+    summary: true,
+    kind: true,
+    status: true,
+    dateline: true,
+    publishedAt: true,
+    updatedAt: true,
+    scheduledAt: true,
+    version: true,
+  },
   nullable: true,
   // Loading by global id applies the same visibility rule as every other path.
   findUnique: (id, ctx) => ({ id: parseIntId(id), AND: [visibleArticleWhere(ctx.viewer)] }),
   fields: (t) => ({
-    slug: t.exposeString('slug'),
-    headline: t.exposeString('headline'),
-    summary: t.exposeString('summary', { nullable: true }),
+    slug: t.string({ resolve: (a) => a.slug }),
+    headline: t.string({ resolve: (a) => a.headline }),
+    summary: t.string({ nullable: true, resolve: (a) => a.summary }),
     body: t.exposeString('body', { description: 'Markdown.' }),
-    kind: t.expose('kind', { type: ArticleKind }),
-    status: t.expose('status', { type: ArticleStatus }),
-    dateline: t.exposeString('dateline', { nullable: true }),
-    publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
-    updatedAt: t.expose('updatedAt', {
+    kind: t.field({ type: ArticleKind, resolve: (a) => a.kind }),
+    status: t.field({ type: ArticleStatus, resolve: (a) => a.status }),
+    dateline: t.string({ nullable: true, resolve: (a) => a.dateline }),
+    publishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.publishedAt }),
+    updatedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'The public "Updated" time: set by corrections and edits after publication.',
+      resolve: (a) => a.updatedAt,
     }),
     section: t.relation('section'),
     byline: t.relation('bylines', { query: { orderBy: [{ position: 'asc' }, { authorId: 'asc' }] } }),
     heroMedia: t.relation('heroMedia', { nullable: true }),
     corrections: t.relation('corrections', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
-    version: t.exposeInt('version', { description: 'Send it back with an update: a stale version is a conflict.' }),
-    scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true }),
+    version: t.int({ description: 'Send it back with an update: a stale version is a conflict.', resolve: (a) => a.version }),
+    scheduledAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.scheduledAt }),
   }),
 });
 

@@ -9,8 +9,6 @@ export const AuthorKind = builder.enumType('AuthorKind', { values: ['STAFF', 'CO
 
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },
-  // Only the columns a query asks for (the slug always: it keys the author's article list).
-  select: { id: true, slug: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

@@ -8,7 +8,6 @@ import { toDomainInput } from './inputs.js';
 
 export const Collection = builder.prismaNode('Collection', {
   id: { field: 'id' },
-  select: { id: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

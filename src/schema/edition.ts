@@ -14,7 +14,6 @@ import { pageOptions } from './pagination.js';
 export const EditionKind = builder.enumType('EditionKind', { values: ['DAILY', 'PRINT', 'REGIONAL', 'SPECIAL'] as const });
 
 export const EditionPlacement = builder.prismaObject('EditionPlacement', {
-  select: {},
   description: 'Where an article stands in an edition.',
   fields: (t) => ({
     page: t.exposeInt('page'),
@@ -25,7 +24,6 @@ export const EditionPlacement = builder.prismaObject('EditionPlacement', {
 
 export const Edition = builder.prismaNode('Edition', {
   id: { field: 'id' },
-  select: { id: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

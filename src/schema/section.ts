@@ -8,8 +8,6 @@ import { toDomainInput } from './inputs.js';
 
 export const Section = builder.prismaNode('Section', {
   id: { field: 'id' },
-  // Only the columns a query asks for (the slug always: it keys the section's article list).
-  select: { id: true, slug: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

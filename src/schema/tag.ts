@@ -9,8 +9,6 @@ export const TagKind = builder.enumType('TagKind', { values: ['TOPIC', 'PERSON',
 
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
-  // Only the columns a query asks for (the slug always: it keys the tag's article list).
-  select: { id: true, slug: true },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
