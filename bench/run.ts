@@ -28,10 +28,11 @@ import { benchDatabase, pickData, prepareDatabase } from './lib/data.js';
 import { runLoad } from './lib/load.js';
 import { MODES } from './lib/modes.js';
 import { parseOptions } from './lib/options.js';
+import { ensurePostgraphileInstalled, postgraphileNodeVersion, postgraphileVersion } from './lib/postgraphile.js';
 import { formatGoals, formatTable, resultsPath, writeResults, type Row } from './lib/report.js';
 import { summariseProfile, formatProfile } from './lib/profile.js';
 import { startServer } from './lib/server.js';
-import { loadShape } from './lib/shapes.js';
+import { bodiesFor, loadShape } from './lib/shapes.js';
 import { countStatements } from './lib/statements.js';
 
 installCleanupHandlers();
@@ -49,6 +50,9 @@ if (canPin) {
 const require = createRequire(import.meta.url);
 const autocannonVersion = (require('autocannon/package.json') as { version: string }).version;
 const git = (args: string[]) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout?.trim() ?? '';
+
+const withPostgraphile = options.modes.some((m) => MODES[m].server === 'postgraphile');
+if (withPostgraphile) ensurePostgraphileInstalled();
 
 for (const modeName of options.modes) {
   const mode = MODES[modeName];
@@ -76,7 +80,10 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
   for (const shape of shapes) {
     for (const modeName of options.modes) {
       const mode = MODES[modeName];
-      const count = counts.find((c) => c.shape === shape.name && c.mode === modeName)!;
+      const bodies = bodiesFor(shape, mode.server);
+      const count = counts.find((c) => c.shape === shape.name && c.mode === modeName);
+      // Skipped when counting: PostGraphile without a document for the shape, or not on PostgreSQL.
+      if (!bodies || !count) continue;
       // Other work on the machine (tests, type-checks) disturbs the figures: wait a while for quiet.
       let busyBeforePercent = await machineBusyPercent(500);
       const quietDeadline = Date.now() + options.waitQuietS * 1000;
@@ -90,21 +97,21 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin, cpuProfileDir });
       try {
         // Over HTTP as well: every variable set answers 200 without errors.
-        for (const [i, body] of shape.bodies.entries()) {
+        for (const [i, body] of bodies.entries()) {
           const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
           const text = await response.text();
           if (response.status !== 200 || text.includes('"errors":[')) {
             throw new Error(`${shape.name} / ${modeName} over HTTP with ${JSON.stringify(shape.variables[i])}: HTTP ${response.status} ${text.slice(0, 1500)}`);
           }
         }
-        if (options.warmupS > 0) await runLoad({ url: server.url, bodies: shape.bodies, connections: options.connections, durationS: options.warmupS });
+        if (options.warmupS > 0) await runLoad({ url: server.url, bodies, connections: options.connections, durationS: options.warmupS });
         // Requests the warm-up abandoned in flight must not eat into the measured run.
         await server.waitIdle();
         const cpuBefore = server.cpuSeconds();
         const coresBefore = readCoreTimes();
         const selfBefore = process.cpuUsage();
         const started = process.hrtime.bigint();
-        const result = await runLoad({ url: server.url, bodies: shape.bodies, connections: options.connections, durationS: options.durationS });
+        const result = await runLoad({ url: server.url, bodies, connections: options.connections, durationS: options.durationS });
         const wallS = Number(process.hrtime.bigint() - started) / 1e9;
         const cpuAfter = server.cpuSeconds();
         const self = process.cpuUsage(selfBefore);
@@ -141,7 +148,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           pinned: canPin,
           articles: options.articles,
           implemented: mode.implemented,
-          variableSets: shape.bodies.length,
+          variableSets: bodies.length,
           at: new Date().toISOString(),
         };
         rows.push(row);
@@ -184,6 +191,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       node: process.version,
       postgres: postgresVersion,
       autocannon: autocannonVersion,
+      ...(withPostgraphile ? { postgraphile: postgraphileVersion(), postgraphileNode: postgraphileNodeVersion() } : {}),
     },
     setup: {
       database: database.label,
@@ -197,8 +205,8 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       gitCommit: git(['rev-parse', '--short', 'HEAD']),
       gitDirty: git(['status', '--porcelain', '--', 'src', 'prisma', 'schema']).length > 0,
     },
-    // The gateway's SQL per shape (the baseline's hundred-odd statements are only counted).
-    statements: Object.fromEntries(counts.filter((c) => MODES[c.mode].server === 'gateway').map((c) => [`${c.shape}|${c.mode}`, c.sample])),
+    // The gateway's and PostGraphile's SQL per shape (the baseline's hundred-odd statements are only counted).
+    statements: Object.fromEntries(counts.filter((c) => MODES[c.mode].server !== 'baseline').map((c) => [`${c.shape}|${c.mode}`, c.sample])),
   };
   const file = resultsPath(kind, options.label);
   writeResults(file, meta, rows);

@@ -2,8 +2,10 @@
 // gets; the bench runs every (shape, mode) pair on a fresh server.
 // The `cached` mode turns the response cache on (RESPONSE_CACHE=true) in the server and in the
 // in-process gateway that counts statements, which then reports those of a repeated request.
+// The `postgraphile` mode serves the same PostgreSQL data through PostGraphile v5 with its own
+// query documents (bench/postgraphile, see lib/postgraphile.ts); shapes without one are skipped.
 
-export type ServerKind = 'gateway' | 'baseline';
+export type ServerKind = 'gateway' | 'baseline' | 'postgraphile';
 
 export type Mode = {
   server: ServerKind;
@@ -32,6 +34,12 @@ export const MODES = {
     env: {},
     implemented: true,
     description: 'bench/baseline: plain graphql-js resolvers over the same SDL, one Prisma query per relation per parent',
+  },
+  postgraphile: {
+    server: 'postgraphile',
+    env: {},
+    implemented: true,
+    description: 'PostGraphile v5 (bench/postgraphile) over the same PostgreSQL data, with equivalent query documents',
   },
 } satisfies Record<string, Mode>;
 

@@ -129,6 +129,13 @@ export function formatGoals(rows: Row[]): string {
       out.push(`  [${mark(uncached.p99 < 50)}] p99 < 50 ms at ${uncached.connections} connections: ${fmt(uncached.p99, 1)} ms`);
       out.push(`  [${mark(uncached.statements <= 6)}] ≤ 6 SQL statements for the whole page: ${uncached.statements}`);
       out.push(`  [${mark(uncached.errors === 0)}] no errors: ${uncached.errors}`);
+      const postgraphile = page('postgraphile');
+      if (postgraphile) {
+        out.push(
+          `  [${mark(uncached.rps > postgraphile.rps)}] faster than PostGraphile v5 on the same data: ${fmt(uncached.rps)} vs ${fmt(postgraphile.rps)} req/s ` +
+            `(p99 ${fmt(uncached.p99, 1)} vs ${fmt(postgraphile.p99, 1)} ms)`,
+        );
+      }
     } else out.push('  uncached: not measured in this run');
     if (cached && cached.implemented) {
       out.push(`  [${mark(cached.rps >= 10_000)}] cached ≥ 10,000 req/s: ${fmt(cached.rps)} req/s (p99 ${fmt(cached.p99, 1)} ms)`);

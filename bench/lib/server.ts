@@ -1,10 +1,12 @@
 // One server process under test: the gateway (`node --import tsx src/main.ts`, what `npm start`
-// runs) or the baseline (bench/baseline/server.ts), on a free loopback port, pinned to core 0
+// runs), the baseline (bench/baseline/server.ts) or PostGraphile (bench/postgraphile/server.mjs,
+// plain JS on its own Node, see postgraphile.ts), on a free loopback port, pinned to core 0
 // with taskset when it exists. The bench kills it when done, on errors and on SIGINT.
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { log, readCpuSeconds, readRss, repoRoot, sleep, spawnOwned, stopChild } from './common.js';
 import type { ServerKind } from './modes.js';
+import { postgraphileNode } from './postgraphile.js';
 
 export type RunningServer = {
   kind: ServerKind;
@@ -23,6 +25,7 @@ export type RunningServer = {
 const entry: Record<ServerKind, string> = {
   gateway: 'src/main.ts',
   baseline: 'bench/baseline/server.ts',
+  postgraphile: 'bench/postgraphile/server.mjs',
 };
 
 async function freePort(): Promise<number> {
@@ -60,9 +63,10 @@ export async function startServer(
     ...options.env,
   };
   const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const nodeArgs = [...profile, '--import', 'tsx', entry[kind]];
-  const command = options.pin ? 'taskset' : process.execPath;
-  const args = options.pin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs;
+  const node = kind === 'postgraphile' ? postgraphileNode() : process.execPath;
+  const nodeArgs = [...profile, ...(kind === 'postgraphile' ? [] : ['--import', 'tsx']), entry[kind]];
+  const command = options.pin ? 'taskset' : node;
+  const args = options.pin ? ['-c', '0', node, ...nodeArgs] : nodeArgs;
   const child: ChildProcess = spawnOwned(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {

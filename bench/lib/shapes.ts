@@ -3,6 +3,8 @@
 // variable sets each shape rotates through, chosen from the generated data.
 import { parse } from 'graphql';
 import { operationDocument } from '../../src/schema/operations.js';
+import type { ServerKind } from './modes.js';
+import { postgraphileDocument } from './postgraphile.js';
 
 export const SHAPE_NAMES = ['article-page', 'section-front', 'article-by-slug', 'edition-front', 'search'] as const;
 export type ShapeName = (typeof SHAPE_NAMES)[number];
@@ -62,4 +64,15 @@ export function loadShape(name: ShapeName, picked: Picked): Shape {
   if (variables.length === 0) throw new Error(`No variables for shape ${name}: the database lacks the data it needs`);
   const bodies = variables.map((v) => JSON.stringify({ query: document, operationName, variables: v }));
   return { name, document, operationName, variables, bodies };
+}
+
+/**
+ * The request bodies a server gets for the shape: the shape's own, or for PostGraphile the same
+ * variable sets with its document (bench/postgraphile/<shape>.graphql); null when it has none.
+ */
+export function bodiesFor(shape: Shape, server: ServerKind): string[] | null {
+  if (server !== 'postgraphile') return shape.bodies;
+  const own = postgraphileDocument(shape.name);
+  if (!own) return null;
+  return shape.variables.map((v) => JSON.stringify({ query: own.document, operationName: own.operationName, variables: v }));
 }

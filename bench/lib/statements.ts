@@ -1,11 +1,16 @@
 // SQL statements per request, measured in-process: the same database opened with
 // openDatabase(…, { onStatement }), the gateway built with createGateway (or the baseline yoga),
 // each variable set sent through yoga.fetch once to warm up, then again while counting.
+// PostGraphile runs out of process: a server of its own (unpinned, BENCH_STATEMENTS=1) records the
+// statements its pool sends, read before and after each request over HTTP (its "alone" time
+// includes the loopback HTTP round trip).
 // The variables are also checked here: every response must come back without `errors`.
 import type { Config } from '../../src/config.js';
 import { log } from './common.js';
 import { MODES, type ModeName } from './modes.js';
-import type { Shape } from './shapes.js';
+import { comparableAnswer, differences } from './postgraphile.js';
+import { startServer, type RunningServer } from './server.js';
+import { bodiesFor, type Shape } from './shapes.js';
 
 /** Statements of the gateway's background work (the story-event outbox relay). */
 const BACKGROUND = /FROM "public"."StoryEvent"/;
@@ -26,7 +31,8 @@ export type StatementCount = {
   responseBytes: number;
 };
 
-type Fetcher = (body: string) => Promise<{ status: number; text: string }>;
+/** One request; `statements` and `ms` when the server reports its own (PostGraphile). */
+type Fetcher = (body: string) => Promise<{ status: number; text: string; statements?: string[]; ms?: number }>;
 
 export async function countStatements(options: {
   database: Config['database'];
@@ -47,12 +53,38 @@ export async function countStatements(options: {
   // The gateway's background work (the story-event outbox relay polls "StoryEvent") is not part
   // of a request: its statements are not counted.
   const db = await openDatabase(options.database, { onStatement: (sql) => void (BACKGROUND.test(sql) || recording?.push(sql)) });
+  const servers: RunningServer[] = [];
   try {
     const shapes = await options.makeShapes((sql, ...params) => db.prisma.$queryRawUnsafe(sql, ...params));
     const logger = createLogger('silent');
     const fetchers = new Map<ModeName, Fetcher>();
     for (const mode of options.modes) {
       const definition = MODES[mode];
+      if (definition.server === 'postgraphile') {
+        if (options.database.kind !== 'postgres') {
+          log(`${mode}: skipped on ${options.database.kind} (PostGraphile needs a PostgreSQL server)`);
+          continue;
+        }
+        const server = await startServer('postgraphile', { env: { ...options.dbEnv, ...definition.env, ...options.extraEnv, BENCH_STATEMENTS: '1' }, pin: false });
+        servers.push(server);
+        const statementsUrl = new URL('/bench/statements', server.url).href;
+        const recorded = async () => (await (await fetch(statementsUrl)).json()) as { count: number; statements: { text: string }[] };
+        fetchers.set(mode, async (body) => {
+          const before = (await recorded()).count;
+          const started = performance.now();
+          const response = await fetch(server.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+            body,
+          });
+          const text = await response.text();
+          const ms = performance.now() - started;
+          const after = await recorded();
+          const sent = after.count - before;
+          return { status: response.status, text, ms, statements: sent > 0 ? after.statements.slice(-sent).map((s) => s.text) : [] };
+        });
+        continue;
+      }
       let yoga: { fetch: (url: string, init: RequestInit) => Promise<Response> | Response };
       if (definition.server === 'gateway') {
         const config = loadConfig({
@@ -82,38 +114,51 @@ export async function countStatements(options: {
     const out: StatementCount[] = [];
     for (const shape of shapes) {
       // Every mode must answer the same data, or comparing them measures different work.
-      const answers = new Map<ModeName, string>();
+      const answers = new Map<ModeName, unknown>();
       for (const mode of options.modes) {
-        const send = fetchers.get(mode)!;
+        const send = fetchers.get(mode);
+        const bodies = bodiesFor(shape, MODES[mode].server);
+        if (!send) continue;
+        if (!bodies) {
+          log(`${shape.name} / ${mode}: skipped, no document for it in bench/postgraphile`);
+          continue;
+        }
         const counts: number[] = [];
         const durations: number[] = [];
         let sample: string[] = [];
         let statementsCold = 0;
         let responseBytes = 0;
-        for (const [i, body] of shape.bodies.entries()) {
+        for (const [i, body] of bodies.entries()) {
           recording = [];
           const first = await send(body);
-          if (i === 0) statementsCold = recording.length;
+          if (i === 0) statementsCold = (first.statements ?? recording).length;
           check(shape, mode, i, first);
           recording = [];
           const started = performance.now();
           const again = await send(body);
-          durations.push(performance.now() - started);
+          durations.push(again.ms ?? performance.now() - started);
           check(shape, mode, i, again);
-          counts.push(recording.length);
+          const statements = again.statements ?? recording;
+          counts.push(statements.length);
           if (i === 0) {
-            sample = recording;
+            sample = statements;
             responseBytes = Buffer.byteLength(again.text);
-            answers.set(mode, JSON.stringify((JSON.parse(again.text) as { data: unknown }).data));
+            answers.set(mode, (JSON.parse(again.text) as { data: unknown }).data);
           }
           recording = null;
         }
         const statements = Math.max(...counts);
         const soloMs = durations.reduce((a, b) => a + b, 0) / durations.length;
         out.push({ shape: shape.name, mode, statements, statementsMin: Math.min(...counts), statementsCold, soloMs: Math.round(soloMs * 10) / 10, sample, responseBytes });
-        const reference = answers.get(options.modes[0]);
-        if (mode !== options.modes[0] && reference !== answers.get(mode)) {
-          log(`WARNING: ${shape.name} answers differently in ${mode} than in ${options.modes[0]}: the comparison is not like for like`);
+        const [referenceMode] = answers.keys();
+        if (mode !== referenceMode) {
+          // PostGraphile's ids, date-times and cursors are its own: compared in a shared form.
+          const ownForm = MODES[mode].server === 'postgraphile' || MODES[referenceMode].server === 'postgraphile';
+          const [reference, answer] = [answers.get(referenceMode), answers.get(mode)].map((a) => (ownForm ? comparableAnswer(a) : a));
+          const differing = differences(reference, answer);
+          if (differing.length) {
+            log(`WARNING: ${shape.name} answers differently in ${mode} than in ${referenceMode}: the comparison is not like for like; ${differing.join('; ')}`);
+          } else if (ownForm) log(`${shape.name} / ${mode}: the same data as ${referenceMode} for ${JSON.stringify(shape.variables[0])}`);
         }
         log(`${shape.name} / ${mode}: ${statements} SQL statements per request${Math.min(...counts) !== statements ? ` (${Math.min(...counts)}–${statements} over ${counts.length} variable sets)` : ''}, ${soloMs.toFixed(1)} ms alone, ${(responseBytes / 1024).toFixed(1)} KiB response`);
       }
@@ -121,6 +166,7 @@ export async function countStatements(options: {
     return { shapes, counts: out };
   } finally {
     recording = null;
+    for (const server of servers) await server.stop();
     await db.close();
   }
 }
