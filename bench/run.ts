@@ -28,7 +28,7 @@ import { benchDatabase, pickData, prepareDatabase } from './lib/data.js';
 import { runLoad } from './lib/load.js';
 import { MODES } from './lib/modes.js';
 import { parseOptions } from './lib/options.js';
-import { ensurePostgraphileInstalled, postgraphileNodeVersion, postgraphileVersion } from './lib/postgraphile.js';
+import { ensurePostgraphileInstalled, postgraphileNode, postgraphileNodeVersion, postgraphileVersion } from './lib/postgraphile.js';
 import { formatGoals, formatTable, resultsPath, writeResults, type Row } from './lib/report.js';
 import { summariseProfile, formatProfile } from './lib/profile.js';
 import { startServer } from './lib/server.js';
@@ -52,7 +52,10 @@ const autocannonVersion = (require('autocannon/package.json') as { version: stri
 const git = (args: string[]) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout?.trim() ?? '';
 
 const withPostgraphile = options.modes.some((m) => MODES[m].server === 'postgraphile');
-if (withPostgraphile) ensurePostgraphileInstalled();
+if (withPostgraphile || options.node === 'postgraphile') ensurePostgraphileInstalled();
+/** The Node binary of the gateway and baseline servers, and its version. */
+const serverNode = options.node === 'postgraphile' ? postgraphileNode() : options.node;
+const serverNodeVersion = serverNode ? spawnSync(serverNode, ['--version'], { encoding: 'utf8' }).stdout.trim() : process.version;
 
 for (const modeName of options.modes) {
   const mode = MODES[modeName];
@@ -94,7 +97,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         ? path.join(benchDir, '.data', 'profiles', `${shape.name}-${modeName}-${kind}-${Date.now()}`)
         : undefined;
       if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
-      const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin, cpuProfileDir });
+      const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin, cpuProfileDir, node: serverNode });
       try {
         // Over HTTP as well: every variable set answers 200 without errors.
         for (const [i, body] of bodies.entries()) {
@@ -188,7 +191,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       cpuModel: os.cpus()[0]?.model,
       memoryGb: Math.round(os.totalmem() / 2 ** 30),
       os: `${os.type()} ${os.release()}`,
-      node: process.version,
+      node: serverNodeVersion,
       postgres: postgresVersion,
       autocannon: autocannonVersion,
       ...(withPostgraphile ? { postgraphile: postgraphileVersion(), postgraphileNode: postgraphileNodeVersion() } : {}),
@@ -220,7 +223,7 @@ try {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string };
   console.log(
     `\n${pkg.name}: ${options.articles.toLocaleString('en-US')} articles, ${options.connections} connections, ${options.durationS} s per run ` +
-      `(after ${options.warmupS} s warm-up), Node ${process.version}, ${os.cpus().length} cores` +
+      `(after ${options.warmupS} s warm-up), gateway on Node ${serverNodeVersion}, ${os.cpus().length} cores` +
       (canPin ? '; server pinned to core 0 (taskset -c 0), autocannon on core 1' : '; not pinned') +
       '\n',
   );

@@ -27,6 +27,8 @@ export type BenchOptions = {
   profile: boolean;
   /** Results file suffix (after <date>-<db>). */
   label: string | undefined;
+  /** The Node binary of the gateway and baseline servers: this process's unless --node is given. */
+  node: string | undefined;
 };
 
 const usage = `Usage: npm run bench -- [options]
@@ -47,7 +49,10 @@ const usage = `Usage: npm run bench -- [options]
   --no-pin            do not pin the server to core 0 with taskset
   --profile           run the servers with node --cpu-prof (bench/.data/profiles) and print where
                       their CPU goes; slower, so results go to <date>-<db>-profile.json
-  --label TEXT        suffix for the results file name`;
+  --label TEXT        suffix for the results file name
+  --node PATH         run the gateway and baseline servers on this Node binary (default: the bench's
+                      own); \`postgraphile\` = the Node the postgraphile mode runs on, to compare
+                      both servers on the same Node`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -85,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string' },
       label: { type: 'string' },
+      node: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -120,5 +126,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: values.profile ?? false,
     waitQuietS: values['wait-quiet'] === '0' ? 0 : positiveInt('wait-quiet', values['wait-quiet'], quick ? 0 : 30),
     label: values.label ?? ([quick ? 'quick' : '', values.profile ? 'profile' : ''].filter(Boolean).join('-') || undefined),
+    node: values.node,
   };
 }

@@ -42,7 +42,7 @@ async function freePort(): Promise<number> {
 
 export async function startServer(
   kind: ServerKind,
-  options: { env: Record<string, string>; pin: boolean; readyTimeoutMs?: number; cpuProfileDir?: string },
+  options: { env: Record<string, string>; pin: boolean; readyTimeoutMs?: number; cpuProfileDir?: string; node?: string },
 ): Promise<RunningServer> {
   const port = await freePort();
   const base = { ...process.env };
@@ -63,7 +63,7 @@ export async function startServer(
     ...options.env,
   };
   const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const node = kind === 'postgraphile' ? postgraphileNode() : process.execPath;
+  const node = kind === 'postgraphile' ? postgraphileNode() : (options.node ?? process.execPath);
   const nodeArgs = [...profile, ...(kind === 'postgraphile' ? [] : ['--import', 'tsx']), entry[kind]];
   const command = options.pin ? 'taskset' : node;
   const args = options.pin ? ['-c', '0', node, ...nodeArgs] : nodeArgs;
