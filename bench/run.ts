@@ -32,7 +32,7 @@ import { ensurePostgraphileInstalled, postgraphileNode, postgraphileNodeVersion,
 import { formatGoals, formatTable, resultsPath, writeResults, type Row } from './lib/report.js';
 import { summariseProfile, formatProfile } from './lib/profile.js';
 import { startServer } from './lib/server.js';
-import { bodiesFor, loadShape } from './lib/shapes.js';
+import { loadShape, requestInit, requestsFor } from './lib/shapes.js';
 import { countStatements } from './lib/statements.js';
 
 installCleanupHandlers();
@@ -83,10 +83,10 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
   for (const shape of shapes) {
     for (const modeName of options.modes) {
       const mode = MODES[modeName];
-      const bodies = bodiesFor(shape, mode.server);
+      const requests = requestsFor(shape, mode);
       const count = counts.find((c) => c.shape === shape.name && c.mode === modeName);
       // Skipped when counting: PostGraphile without a document for the shape, or not on PostgreSQL.
-      if (!bodies || !count) continue;
+      if (!requests || !count) continue;
       // Other work on the machine (tests, type-checks) disturbs the figures: wait a while for quiet.
       let busyBeforePercent = await machineBusyPercent(500);
       const quietDeadline = Date.now() + options.waitQuietS * 1000;
@@ -100,21 +100,22 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin, cpuProfileDir, node: serverNode });
       try {
         // Over HTTP as well: every variable set answers 200 without errors.
-        for (const [i, body] of bodies.entries()) {
-          const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        for (const [i, request] of requests.entries()) {
+          const { path: requestPath, init } = requestInit(request);
+          const response = await fetch(new URL(requestPath, server.url), init);
           const text = await response.text();
           if (response.status !== 200 || text.includes('"errors":[')) {
             throw new Error(`${shape.name} / ${modeName} over HTTP with ${JSON.stringify(shape.variables[i])}: HTTP ${response.status} ${text.slice(0, 1500)}`);
           }
         }
-        if (options.warmupS > 0) await runLoad({ url: server.url, bodies, connections: options.connections, durationS: options.warmupS });
+        if (options.warmupS > 0) await runLoad({ url: server.url, requests, connections: options.connections, durationS: options.warmupS });
         // Requests the warm-up abandoned in flight must not eat into the measured run.
         await server.waitIdle();
         const cpuBefore = server.cpuSeconds();
         const coresBefore = readCoreTimes();
         const selfBefore = process.cpuUsage();
         const started = process.hrtime.bigint();
-        const result = await runLoad({ url: server.url, bodies, connections: options.connections, durationS: options.durationS });
+        const result = await runLoad({ url: server.url, requests, connections: options.connections, durationS: options.durationS });
         const wallS = Number(process.hrtime.bigint() - started) / 1e9;
         const cpuAfter = server.cpuSeconds();
         const self = process.cpuUsage(selfBefore);
@@ -142,7 +143,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           statementsCold: count.statementsCold,
           soloMs: count.soloMs,
           serverCpuMsPerRequest:
-            cpuBefore != null && cpuAfter != null && result.requests > 0 ? Math.round(((1000 * (cpuAfter - cpuBefore)) / result.requests) * 10) / 10 : null,
+            cpuBefore != null && cpuAfter != null && result.requests > 0 ? Math.round(((1000 * (cpuAfter - cpuBefore)) / result.requests) * 1000) / 1000 : null,
           responseKiB: Math.round((result.bytesPerResponse / 1024) * 10) / 10,
           serverCpuPercent: cpuBefore != null && cpuAfter != null ? Math.round((100 * (cpuAfter - cpuBefore)) / wallS) : null,
           loadgenCpuPercent: Math.round((100 * (self.user + self.system)) / 1e6 / wallS),
@@ -151,7 +152,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           pinned: canPin,
           articles: options.articles,
           implemented: mode.implemented,
-          variableSets: bodies.length,
+          variableSets: requests.length,
           at: new Date().toISOString(),
         };
         rows.push(row);

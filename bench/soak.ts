@@ -84,12 +84,12 @@ async function main() {
   })();
 
   // Reads: the sample page, a section front and the front page, anonymous (so partly cached).
-  const bodies = [
-    JSON.stringify({ query: operationDocument('ArticlePage'), variables: { slug: 'china-tells-ai-leaders-to-avoid-us-travel', editionDate: '2025-03-01' } }),
-    JSON.stringify({ query: operationDocument('SectionFront'), variables: { slug: 'world' } }),
-    JSON.stringify({ query: operationDocument('FrontPage'), variables: {} }),
-  ];
-  const reads = await runLoad({ url: server.url, bodies, connections: Number(values.connections), durationS });
+  const requests = [
+    { query: operationDocument('ArticlePage'), variables: { slug: 'china-tells-ai-leaders-to-avoid-us-travel', editionDate: '2025-03-01' } },
+    { query: operationDocument('SectionFront'), variables: { slug: 'world' } },
+    { query: operationDocument('FrontPage'), variables: {} },
+  ].map((operation) => ({ method: 'POST' as const, body: JSON.stringify(operation) }));
+  const reads = await runLoad({ url: server.url, requests, connections: Number(values.connections), durationS });
   await writes;
   clearInterval(sampler);
   await sleep(3000); // the last stories' deliveries

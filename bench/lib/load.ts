@@ -1,7 +1,8 @@
-// Load with autocannon (programmatic API): POST the shape's JSON bodies to /graphql over loopback,
-// rotating through its variable sets, for a fixed duration. Every response body is checked for a
+// Load with autocannon (programmatic API): the shape's requests (JSON POSTs to /graphql, or GETs of
+// a persisted operation) over loopback, rotating through its variable sets, for a fixed duration. Every response body is checked for a
 // GraphQL `errors` member: a 200 with errors counts as an error too.
 import autocannon from 'autocannon';
+import { requestInit, type BenchRequest } from './shapes.js';
 
 export type LoadResult = {
   rps: number;
@@ -21,7 +22,7 @@ export type LoadResult = {
   bytesPerResponse: number;
 };
 
-export async function runLoad(options: { url: string; bodies: string[]; connections: number; durationS: number }): Promise<LoadResult> {
+export async function runLoad(options: { url: string; requests: BenchRequest[]; connections: number; durationS: number }): Promise<LoadResult> {
   const target = new URL(options.url);
   let graphqlErrors = 0;
   let firstErrorBody: string | undefined;
@@ -39,13 +40,10 @@ export async function runLoad(options: { url: string; bodies: string[]; connecti
     duration: options.durationS,
     // Generous, so an overloaded server (the baseline) shows as slow, not as failing.
     timeout: 30,
-    requests: options.bodies.map((body) => ({
-      method: 'POST' as const,
-      path: target.pathname,
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body,
-      onResponse,
-    })),
+    requests: options.requests.map((request) => {
+      const { path, init } = requestInit(request);
+      return { method: request.method, path, headers: init.headers, body: init.body as string | undefined, onResponse };
+    }),
   });
   const completed = (result.latency as { totalCount?: number }).totalCount ?? result.requests.total;
   return {

@@ -11,6 +11,8 @@ export type Mode = {
   server: ServerKind;
   /** Environment added for this mode (on top of the bench's own, before --env). */
   env: Record<string, string>;
+  /** How the requests are sent: JSON POSTs of the document (default), or GETs of the persisted operation. */
+  request?: 'persisted-get';
   /** False while the feature the mode measures does not exist yet: the run is marked as such. */
   implemented: boolean;
   description: string;
@@ -28,6 +30,13 @@ export const MODES = {
     env: { RESPONSE_CACHE: 'true' },
     implemented: true,
     description: 'the gateway with its response cache on (RESPONSE_CACHE=true): repeated anonymous requests',
+  },
+  'cached-get': {
+    server: 'gateway',
+    env: { RESPONSE_CACHE: 'true' },
+    request: 'persisted-get',
+    implemented: true,
+    description: 'the gateway with its response cache on, asked as production frontends behind a CDN ask: GET of the persisted operation (documentId and variables in the URL)',
   },
   baseline: {
     server: 'baseline',

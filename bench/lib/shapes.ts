@@ -2,6 +2,7 @@
 // codegen) plus the fragments they spread from schema/operations/fragments.graphql, and the
 // variable sets each shape rotates through, chosen from the generated data.
 import { parse } from 'graphql';
+import { loadManifest } from '../../src/server/persisted-operations.js';
 import { operationDocument } from '../../src/schema/operations.js';
 import type { ServerKind } from './modes.js';
 import { postgraphileDocument } from './postgraphile.js';
@@ -66,13 +67,44 @@ export function loadShape(name: ShapeName, picked: Picked): Shape {
   return { name, document, operationName, variables, bodies };
 }
 
+/** One request of a shape: a JSON POST, or a GET of a persisted operation (path with its query string). */
+export type BenchRequest = { method: 'POST'; body: string } | { method: 'GET'; path: string };
+
 /**
- * The request bodies a server gets for the shape: the shape's own, or for PostGraphile the same
- * variable sets with its document (bench/postgraphile/<shape>.graphql); null when it has none.
+ * The requests a mode sends for the shape, one per variable set: the shape's own POSTs; for
+ * PostGraphile its own document (bench/postgraphile/<shape>.graphql), null when it has none; for
+ * `persisted-get` the codegen manifest's hash of the operation and the variables in a GET's URL,
+ * as a production frontend behind a CDN asks.
  */
-export function bodiesFor(shape: Shape, server: ServerKind): string[] | null {
-  if (server !== 'postgraphile') return shape.bodies;
-  const own = postgraphileDocument(shape.name);
-  if (!own) return null;
-  return shape.variables.map((v) => JSON.stringify({ query: own.document, operationName: own.operationName, variables: v }));
+export function requestsFor(shape: Shape, mode: { server: ServerKind; request?: 'persisted-get' }): BenchRequest[] | null {
+  if (mode.server === 'postgraphile') {
+    const own = postgraphileDocument(shape.name);
+    if (!own) return null;
+    return shape.variables.map((v) => ({ method: 'POST', body: JSON.stringify({ query: own.document, operationName: own.operationName, variables: v }) }));
+  }
+  if (mode.request === 'persisted-get') {
+    const hash = manifestHash(shape.operationName);
+    return shape.variables.map((v) => ({
+      method: 'GET',
+      path: `/graphql?documentId=${encodeURIComponent(hash)}&variables=${encodeURIComponent(JSON.stringify(v))}`,
+    }));
+  }
+  return shape.bodies.map((body) => ({ method: 'POST', body }));
+}
+
+/** `sha256:<hash>` of the named operation in the codegen manifest (persisted-documents.json). */
+function manifestHash(operationName: string): string {
+  for (const [hash, document] of loadManifest()) {
+    const named = parse(document).definitions.some((d) => d.kind === 'OperationDefinition' && d.name?.value === operationName);
+    if (named) return `sha256:${hash}`;
+  }
+  throw new Error(`${operationName} is not in persisted-documents.json: run \`npm run codegen\``);
+}
+
+/** What a request needs besides its method: headers (a GET carries the CSRF header), body or path. */
+export function requestInit(request: BenchRequest): { path: string; init: RequestInit & { headers: Record<string, string> } } {
+  const accept = 'application/graphql-response+json, application/json';
+  return request.method === 'GET'
+    ? { path: request.path, init: { method: 'GET', headers: { accept, 'graphql-preflight': '1' } } }
+    : { path: '/graphql', init: { method: 'POST', headers: { accept, 'content-type': 'application/json' }, body: request.body } };
 }

@@ -10,7 +10,7 @@ import { log } from './common.js';
 import { MODES, type ModeName } from './modes.js';
 import { comparableAnswer, differences } from './postgraphile.js';
 import { startServer, type RunningServer } from './server.js';
-import { bodiesFor, type Shape } from './shapes.js';
+import { requestInit, requestsFor, type BenchRequest, type Shape } from './shapes.js';
 
 /** Statements of the gateway's background work (the story-event outbox relay). */
 const BACKGROUND = /FROM "public"."StoryEvent"/;
@@ -32,7 +32,7 @@ export type StatementCount = {
 };
 
 /** One request; `statements` and `ms` when the server reports its own (PostGraphile). */
-type Fetcher = (body: string) => Promise<{ status: number; text: string; statements?: string[]; ms?: number }>;
+type Fetcher = (request: BenchRequest) => Promise<{ status: number; text: string; statements?: string[]; ms?: number }>;
 
 export async function countStatements(options: {
   database: Config['database'];
@@ -69,14 +69,11 @@ export async function countStatements(options: {
         servers.push(server);
         const statementsUrl = new URL('/bench/statements', server.url).href;
         const recorded = async () => (await (await fetch(statementsUrl)).json()) as { count: number; statements: { text: string }[] };
-        fetchers.set(mode, async (body) => {
+        fetchers.set(mode, async (request) => {
           const before = (await recorded()).count;
           const started = performance.now();
-          const response = await fetch(server.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-            body,
-          });
+          const { path, init } = requestInit(request);
+          const response = await fetch(new URL(path, server.url), init);
           const text = await response.text();
           const ms = performance.now() - started;
           const after = await recorded();
@@ -101,12 +98,9 @@ export async function countStatements(options: {
       } else {
         yoga = createBaselineYoga(db.prisma);
       }
-      fetchers.set(mode, async (body) => {
-        const response = await yoga.fetch('http://bench.local/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-          body,
-        });
+      fetchers.set(mode, async (request) => {
+        const { path, init } = requestInit(request);
+        const response = await yoga.fetch(`http://bench.local${path}`, init);
         return { status: response.status, text: await response.text() };
       });
     }
@@ -117,9 +111,9 @@ export async function countStatements(options: {
       const answers = new Map<ModeName, unknown>();
       for (const mode of options.modes) {
         const send = fetchers.get(mode);
-        const bodies = bodiesFor(shape, MODES[mode].server);
+        const requests = requestsFor(shape, MODES[mode]);
         if (!send) continue;
-        if (!bodies) {
+        if (!requests) {
           log(`${shape.name} / ${mode}: skipped, no document for it in bench/postgraphile`);
           continue;
         }
@@ -128,14 +122,14 @@ export async function countStatements(options: {
         let sample: string[] = [];
         let statementsCold = 0;
         let responseBytes = 0;
-        for (const [i, body] of bodies.entries()) {
+        for (const [i, request] of requests.entries()) {
           recording = [];
-          const first = await send(body);
+          const first = await send(request);
           if (i === 0) statementsCold = (first.statements ?? recording).length;
           check(shape, mode, i, first);
           recording = [];
           const started = performance.now();
-          const again = await send(body);
+          const again = await send(request);
           durations.push(again.ms ?? performance.now() - started);
           check(shape, mode, i, again);
           const statements = again.statements ?? recording;
