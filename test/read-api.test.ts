@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext } from '../src/context.js';
+import { searchArticles } from '../src/newsroom/search.js';
 import { createDemoGateway, MAIN_STORY, type TestGateway } from './helpers.js';
 
 let gw: TestGateway;
@@ -265,6 +267,16 @@ describe('search', () => {
     expect(d.world.totalCount).toBeLessThanOrEqual(d.all.totalCount);
     for (const e of d.world.edges) expect([e.node.article.section.slug, e.node.article.section.parent?.slug]).toContain('world');
     expect(d.page.pageInfo.hasNextPage).toBe(d.all.totalCount > 1);
+  });
+
+  it('ranks only the newest matches of a common word, and totalCount still counts them all', async () => {
+    const newest = await gw.db.prisma.$queryRaw<{ id: number }[]>`
+      SELECT id FROM "Article" WHERE "searchVector" @@ websearch_to_tsquery('english', 'China') AND status = 'PUBLISHED'
+      ORDER BY "publishedAt" DESC, id DESC`;
+    expect(newest.length).toBeGreaterThan(3);
+    const hits = await searchArticles(createContext(gw.db.prisma, gw.live), 'China', {}, { offset: 0, limit: 10 }, 3);
+    expect(hits.map((h) => h.id).sort()).toEqual(newest.slice(0, 3).map((r) => Number(r.id)).sort());
+    expect(hits.map((h) => h.rank)).toEqual([...hits.map((h) => h.rank)].sort((a, b) => b - a));
   });
 
   it('rejects an empty or oversized query with a typed error', async () => {

@@ -21,6 +21,7 @@ import {
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import { createYoga } from 'graphql-yoga';
 import { Prisma, type Article, type PrismaClient } from '../../src/generated/prisma/client.js';
+import { RANKED_MATCHES } from '../../src/newsroom/search.js';
 
 export type BaselineContext = { prisma: PrismaClient };
 
@@ -123,13 +124,18 @@ async function search(prisma: PrismaClient, args: { query: string; filter?: Arti
   const filter = args.filter ?? {};
   const where = await searchWhere(prisma, filter);
   const rows = await prisma.$queryRaw<{ id: number; rank: number; headline: string; snippet: string }[]>(Prisma.sql`
+    WITH candidate AS (
+      SELECT a.id, a."publishedAt" FROM "Article" a, websearch_to_tsquery('english', ${text}) q
+      WHERE a."searchVector" @@ q AND ${where}
+      ORDER BY a."publishedAt" DESC, a.id DESC
+      LIMIT ${RANKED_MATCHES}
+    )
     SELECT a.id, ts_rank_cd(a."searchVector", q, 1) AS rank,
       ts_headline('english', a.headline, q, ${HIGHLIGHT}) AS headline,
       ts_headline('english', coalesce(a.summary, '') || E'\n' || a.body, any_term, ${SNIPPET}) AS snippet
-    FROM "Article" a, websearch_to_tsquery('english', ${text}) q,
+    FROM candidate c JOIN "Article" a ON a.id = c.id, websearch_to_tsquery('english', ${text}) q,
       to_tsquery('simple', replace(replace(q::text, '<->', '|'), '&', '|')) any_term
-    WHERE a."searchVector" @@ q AND ${where}
-    ORDER BY rank DESC, a."publishedAt" DESC, a.id DESC
+    ORDER BY rank DESC, c."publishedAt" DESC, c.id DESC
     OFFSET ${offset} LIMIT ${first + 1}`);
   const edges = rows.slice(0, first).map((row, i) => ({
     cursor: Buffer.from(`OffsetConnection:${offset + i}`).toString('base64'),

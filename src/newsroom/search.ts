@@ -35,24 +35,38 @@ async function filterSql(ctx: Context, filter: ArticleFilter): Promise<Prisma.Sq
   return conditions;
 }
 
-/** One page of hits, best first (rank, then newest). */
+/**
+ * Hits ranked per request: the newest this many matches. A common word matches thousands of
+ * stories, and ranking reads each one's whole tsvector (300 ms for 11,500 matches on 100k
+ * articles, 27 ms for the newest 1,000). News search favours recent stories anyway; totalCount
+ * still counts every match, and paging ends after the ranked ones.
+ */
+export const RANKED_MATCHES = 1000;
+
+/** One page of hits, best first (rank, then newest), among the newest `ranked` matches. */
 export async function searchArticles(
   ctx: Context,
   text: string,
   filter: ArticleFilter,
   page: { offset: number; limit: number },
+  ranked = RANKED_MATCHES,
 ): Promise<SearchHit[]> {
   const where = Prisma.join(await filterSql(ctx, filter), ' AND ');
   const rows = await ctx.prisma.$queryRaw<SearchHit[]>(Prisma.sql`
+    WITH candidate AS (
+      SELECT a.id, a."publishedAt" FROM "Article" a, websearch_to_tsquery('english', ${text}) q
+      WHERE a."searchVector" @@ q AND ${where}
+      ORDER BY a."publishedAt" DESC, a.id DESC
+      LIMIT ${ranked}
+    )
     SELECT a.id, ts_rank_cd(a."searchVector", q, 1) AS rank,
       ts_headline('english', a.headline, q, ${highlight}) AS headline,
       ts_headline('english', coalesce(a.summary, '') || E'\n' || a.body, any_term, ${snippet}) AS snippet
-    FROM "Article" a, websearch_to_tsquery('english', ${text}) q,
+    FROM candidate c JOIN "Article" a ON a.id = c.id, websearch_to_tsquery('english', ${text}) q,
       -- Snippets mark every matched word: a fragment rarely holds all of them, and with the
       -- query's AND ts_headline would fall back to the start of the text, unmarked.
       to_tsquery('simple', replace(replace(q::text, '<->', '|'), '&', '|')) any_term
-    WHERE a."searchVector" @@ q AND ${where}
-    ORDER BY rank DESC, a."publishedAt" DESC, a.id DESC
+    ORDER BY rank DESC, c."publishedAt" DESC, c.id DESC
     OFFSET ${page.offset} LIMIT ${page.limit}`);
   return rows.map((row) => ({ ...row, id: Number(row.id), rank: Number(row.rank) }));
 }

@@ -2,7 +2,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { findArticlesInOrder } from '../newsroom/articles.js';
-import { countSearch, searchArticles } from '../newsroom/search.js';
+import { countSearch, RANKED_MATCHES, searchArticles } from '../newsroom/search.js';
 import type { Article as ArticleRow } from '../generated/prisma/client.js';
 import { Article, ArticleFilterInput } from './article.js';
 import { builder } from './builder.js';
@@ -31,7 +31,7 @@ builder.queryFields((t) => ({
   search: t.connection(
     {
       type: SearchResult,
-      description: 'Published articles matching words, "quoted phrases", OR and -exclusions; best match first.',
+      description: `Published articles matching words, "quoted phrases", OR and -exclusions; best match first among the newest ${RANKED_MATCHES} matches (totalCount counts them all).`,
       args: {
         query: t.arg.string({ required: true }),
         filter: t.arg({ type: ArticleFilterInput }),
