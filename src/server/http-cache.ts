@@ -51,27 +51,22 @@ const counters: Record<CacheResult, { inc(): void }> = {
   coalesced: cacheRequests.labels('coalesced'),
   miss: cacheRequests.labels('miss'),
 };
-const caches = new Set<{ entryCount(): number; byteCount(): number }>();
-new Gauge({
-  name: 'newsroom_http_cache_entries',
-  help: 'Responses held by the HTTP cache in front of yoga',
-  registers: [metricsRegistry],
-  collect() {
-    let sum = 0;
-    for (const cache of caches) sum += cache.entryCount();
-    this.set(sum);
-  },
-});
-new Gauge({
-  name: 'newsroom_http_cache_bytes',
-  help: 'Bytes of the responses held by the HTTP cache in front of yoga',
-  registers: [metricsRegistry],
-  collect() {
-    let sum = 0;
-    for (const cache of caches) sum += cache.byteCount();
-    this.set(sum);
-  },
-});
+type Counts = { entryCount(): number; byteCount(): number };
+const caches = new Set<Counts>();
+/** A gauge summed over every HTTP cache of the process (tests build several). */
+const sumGauge = (name: string, help: string, read: (counts: Counts) => number) =>
+  new Gauge({
+    name,
+    help,
+    registers: [metricsRegistry],
+    collect() {
+      let sum = 0;
+      for (const cache of caches) sum += read(cache);
+      this.set(sum);
+    },
+  });
+sumGauge('newsroom_http_cache_entries', 'Responses held by the HTTP cache in front of yoga', (counts) => counts.entryCount());
+sumGauge('newsroom_http_cache_bytes', 'Bytes of the responses held by the HTTP cache in front of yoga', (counts) => counts.byteCount());
 
 /** What a background refresh needs to ask yoga the same question again. */
 type StoredRequest = { method: string; url: string; accept?: string; origin?: string; body?: Buffer };
@@ -445,7 +440,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       caches.delete(counts);
     },
   };
-  const counts = { entryCount: () => live, byteCount: () => bytes };
+  const counts: Counts = { entryCount: () => live, byteCount: () => bytes };
   caches.add(counts);
   return cache;
 }

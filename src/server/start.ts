@@ -62,7 +62,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
     config.popularityRefreshMs > 0
       ? startPeriodic({
           intervalMs: config.popularityRefreshMs,
-          logger,
+          logger: logger.child({ component: 'popularity' }),
           what: 'Most Popular refresh',
           task: () => refreshPopularityIfDue(db.prisma, config.popularityRefreshMs),
         })
