@@ -21,10 +21,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { CSRF_HEADERS, type HttpPolicy } from './http-policy.js';
-import { metricsRegistry, requestIdFrom, type Observability, type RequestOperation } from './observability.js';
+import { metricsRegistry, requestIdFrom, summedGauge, type Observability, type RequestOperation } from './observability.js';
 import type { Purge, ResponseCache } from './response-cache.js';
 
 const GRAPHQL_PATH = '/graphql';
@@ -52,21 +52,10 @@ const counters: Record<CacheResult, { inc(): void }> = {
   miss: cacheRequests.labels('miss'),
 };
 type Counts = { entryCount(): number; byteCount(): number };
+/** Every HTTP cache of the process (tests build several): the gauges sum them. */
 const caches = new Set<Counts>();
-/** A gauge summed over every HTTP cache of the process (tests build several). */
-const sumGauge = (name: string, help: string, read: (counts: Counts) => number) =>
-  new Gauge({
-    name,
-    help,
-    registers: [metricsRegistry],
-    collect() {
-      let sum = 0;
-      for (const cache of caches) sum += read(cache);
-      this.set(sum);
-    },
-  });
-sumGauge('newsroom_http_cache_entries', 'Responses held by the HTTP cache in front of yoga', (counts) => counts.entryCount());
-sumGauge('newsroom_http_cache_bytes', 'Bytes of the responses held by the HTTP cache in front of yoga', (counts) => counts.byteCount());
+summedGauge('newsroom_http_cache_entries', 'Responses held by the HTTP cache in front of yoga', caches, (counts) => counts.entryCount());
+summedGauge('newsroom_http_cache_bytes', 'Bytes of the responses held by the HTTP cache in front of yoga', caches, (counts) => counts.byteCount());
 
 /** What a background refresh needs to ask yoga the same question again. */
 type StoredRequest = { method: string; url: string; accept?: string; origin?: string; body?: Buffer };

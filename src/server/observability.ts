@@ -36,18 +36,23 @@ const graphqlErrors = new Counter({
   registers: [metricsRegistry],
 });
 
-const pools = new Set<pg.Pool>();
-const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>
-  new Gauge({
+/** A gauge summed at scrape time over the live objects of a kind (a process may hold several). */
+export function summedGauge<T>(name: string, help: string, items: ReadonlySet<T>, read: (item: T) => number) {
+  return new Gauge({
     name,
     help,
     registers: [metricsRegistry],
     collect() {
       let sum = 0;
-      for (const pool of pools) sum += pool.ended ? 0 : read(pool);
+      for (const item of items) sum += read(item);
       this.set(sum);
     },
   });
+}
+
+const pools = new Set<pg.Pool>();
+const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>
+  summedGauge(name, help, pools, (pool) => (pool.ended ? 0 : read(pool)));
 poolGauge('newsroom_db_pool_connections', 'PostgreSQL connections open (0 on PGlite)', (pool) => pool.totalCount);
 poolGauge('newsroom_db_pool_idle_connections', 'PostgreSQL connections idle in the pool', (pool) => pool.idleCount);
 poolGauge('newsroom_db_pool_waiting_clients', 'Queries waiting for a free PostgreSQL connection', (pool) => pool.waitingCount);
