@@ -98,7 +98,13 @@ function describe(sql: string): string {
   if (/^SELECT COUNT\(\*\)/i.test(s)) return `count: ${/FROM \(SELECT .*? FROM "public"."(\w+)"/.exec(s)?.[1] ?? '?'} totalCount`;
   const from = /FROM "public"."(\w+)"/.exec(s.slice(topLevelIndexes(s, ' FROM ')[0] ?? 0))?.[1] ?? '?';
   const whereAt = topLevelIndexes(s, ' WHERE ').at(-1);
-  const where = whereAt === undefined ? '' : s.slice(whereAt, topLevelIndexes(s, ' ORDER BY ').find((i) => i > whereAt) ?? topLevelIndexes(s, ' LIMIT ').find((i) => i > whereAt) ?? s.length);
+  const where =
+    whereAt === undefined
+      ? ''
+      : s.slice(
+          whereAt,
+          topLevelIndexes(s, ' ORDER BY ').find((i) => i > whereAt) ?? topLevelIndexes(s, ' LIMIT ').find((i) => i > whereAt) ?? s.length,
+        );
   const orderAt = topLevelIndexes(s, ' ORDER BY ').at(-1);
   const order = orderAt === undefined ? undefined : /"t0"."(\w+)"/.exec(s.slice(orderAt))?.[1];
   const keys = [...new Set([...where.matchAll(/"t0"."(\w+)"/g)].map((m) => m[1]))];
@@ -143,9 +149,11 @@ async function main() {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const tableRows = new Map<string, number>(
-    (await client.query<{ relname: string; n: string }>(`SELECT relname, reltuples::bigint AS n FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`)).rows.map(
-      (r) => [r.relname, Number(r.n)],
-    ),
+    (
+      await client.query<{ relname: string; n: string }>(
+        `SELECT relname, reltuples::bigint AS n FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`,
+      )
+    ).rows.map((r) => [r.relname, Number(r.n)]),
   );
 
   const findings: Finding[] = [];
@@ -154,7 +162,11 @@ async function main() {
     for (const name of shapeNames) {
       const shape = loadShape(name, picked);
       const send = async () => {
-        const response = await yoga.fetch('http://bench.local/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: shape.bodies[0] });
+        const response = await yoga.fetch('http://bench.local/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: shape.bodies[0],
+        });
         const text = await response.text();
         if (response.status !== 200 || text.includes('"errors":[')) throw new Error(`${name}: ${text.slice(0, 1000)}`);
       };
@@ -167,7 +179,10 @@ async function main() {
       for (const [i, statement] of statements.entries()) {
         if (!/^\s*(SELECT|WITH)\b/i.test(statement.query)) continue; // read-only statements only
         const params = JSON.parse(statement.params) as unknown[];
-        const json = await client.query<{ 'QUERY PLAN': Explained[] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.query}`, params);
+        const json = await client.query<{ 'QUERY PLAN': Explained[] }>(
+          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.query}`,
+          params,
+        );
         const text = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.query}`, params);
         const plan = json.rows[0]['QUERY PLAN'][0];
         const indexes = new Set<string>();
@@ -212,13 +227,20 @@ async function main() {
 
   // Report.
   const lines: string[] = [];
-  lines.push(`EXPLAIN (ANALYZE, BUFFERS) of the bench shapes' SQL on ${database.label} (${articles.toLocaleString('en-US')} articles), ${new Date().toISOString()}`);
+  lines.push(
+    `EXPLAIN (ANALYZE, BUFFERS) of the bench shapes' SQL on ${database.label} (${articles.toLocaleString('en-US')} articles), ${new Date().toISOString()}`,
+  );
   lines.push('');
   lines.push('| shape | # | statement | exec ms | indexes used | seq scans |');
   lines.push('|---|--:|---|--:|---|---|');
   for (const f of findings) {
     const seq = f.seqScans.length
-      ? f.seqScans.map((s) => `${s.large ? '**' : ''}${s.table}${s.large ? '**' : ''} (${s.tableRows.toLocaleString('en-US')} rows in table${s.loops > 1 ? `, ${s.loops} loops` : ''})`).join(', ')
+      ? f.seqScans
+          .map(
+            (s) =>
+              `${s.large ? '**' : ''}${s.table}${s.large ? '**' : ''} (${s.tableRows.toLocaleString('en-US')} rows in table${s.loops > 1 ? `, ${s.loops} loops` : ''})`,
+          )
+          .join(', ')
       : 'none';
     lines.push(`| ${f.shape} | ${f.index} | ${f.what} | ${f.executionMs.toFixed(2)} | ${f.indexes.join(', ') || '–'} | ${seq} |`);
   }
@@ -226,7 +248,15 @@ async function main() {
   lines.push('');
   lines.push(
     bad.length
-      ? `Sequential scans on large tables: ${bad.map((f) => `${f.shape} #${f.index} (${f.what}: ${f.seqScans.filter((s) => s.large).map((s) => s.table).join(', ')})`).join('; ')}`
+      ? `Sequential scans on large tables: ${bad
+          .map(
+            (f) =>
+              `${f.shape} #${f.index} (${f.what}: ${f.seqScans
+                .filter((s) => s.large)
+                .map((s) => s.table)
+                .join(', ')})`,
+          )
+          .join('; ')}`
       : `No sequential scan on a large table (${LARGE_TABLES.join(', ')}) in any statement.`,
   );
   const report = lines.join('\n');
@@ -235,8 +265,14 @@ async function main() {
   const day = new Date().toISOString().slice(0, 10);
   const dir = path.join(benchDir, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${day}-explain.json`), `${JSON.stringify({ database: database.label, articles, findings: findings.map(({ plan, planText, ...rest }) => ({ ...rest, planningMs: plan['Planning Time'] })) }, null, 2)}\n`);
-  const planTexts = findings.map((f) => `### ${f.shape} #${f.index}: ${f.what}\n\n\`\`\`sql\n${f.sql.trim()}\n-- params: ${JSON.stringify(f.params)}\n\`\`\`\n\n\`\`\`\n${f.planText}\n\`\`\``);
+  writeFileSync(
+    path.join(dir, `${day}-explain.json`),
+    `${JSON.stringify({ database: database.label, articles, findings: findings.map(({ plan, planText, ...rest }) => ({ ...rest, planningMs: plan['Planning Time'] })) }, null, 2)}\n`,
+  );
+  const planTexts = findings.map(
+    (f) =>
+      `### ${f.shape} #${f.index}: ${f.what}\n\n\`\`\`sql\n${f.sql.trim()}\n-- params: ${JSON.stringify(f.params)}\n\`\`\`\n\n\`\`\`\n${f.planText}\n\`\`\``,
+  );
   writeFileSync(path.join(dir, `${day}-explain.md`), `${report}\n\n## Plans\n\n${planTexts.join('\n\n')}\n`);
   log(`wrote ${path.relative(repoRoot, path.join(dir, `${day}-explain.md`))} and .json`);
 }

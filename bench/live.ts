@@ -117,7 +117,13 @@ async function main() {
     deliveries,
     subscriptionErrors: errors,
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN },
-    publishMutationMs: { p50: percentile([...publishMs].sort((a, b) => a - b), 50), max: Math.max(...publishMs) },
+    publishMutationMs: {
+      p50: percentile(
+        [...publishMs].sort((a, b) => a - b),
+        50,
+      ),
+      max: Math.max(...publishMs),
+    },
     gatewayRssMb: { idle: before, connected: after, peak },
     memoryPerConnectionKb: ((after - before) * 1024) / Math.max(1, acknowledged),
     pinnedToOneCore: pin,

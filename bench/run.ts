@@ -59,7 +59,8 @@ const serverNodeVersion = serverNode ? spawnSync(serverNode, ['--version'], { en
 
 for (const modeName of options.modes) {
   const mode = MODES[modeName];
-  if (!mode.implemented) log(`WARNING: mode "${modeName}" measures something not built yet (${mode.description}); its rows are marked "(not built)"`);
+  if (!mode.implemented)
+    log(`WARNING: mode "${modeName}" measures something not built yet (${mode.description}); its rows are marked "(not built)"`);
 }
 
 async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
@@ -73,8 +74,10 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
     modes: options.modes,
     makeShapes: async (query) => {
       const picked = await pickData(query);
-      log(`variables: ${picked.slugs.length} slugs, editions ${picked.editionDates[0]}…${picked.editionDates.at(-1)}, ` +
-        `${picked.sections.length} sections, searches ${picked.searches.map((s) => `"${s.query}" in ${s.section}`).join(', ')}`);
+      log(
+        `variables: ${picked.slugs.length} slugs, editions ${picked.editionDates[0]}…${picked.editionDates.at(-1)}, ` +
+          `${picked.sections.length} sections, searches ${picked.searches.map((s) => `"${s.query}" in ${s.section}`).join(', ')}`,
+      );
       return options.shapes.map((name) => loadShape(name, picked));
     },
   });
@@ -90,14 +93,20 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       // Other work on the machine (tests, type-checks) disturbs the figures: wait a while for quiet.
       let busyBeforePercent = await machineBusyPercent(500);
       const quietDeadline = Date.now() + options.waitQuietS * 1000;
-      if (busyBeforePercent > 15 && options.waitQuietS > 0) log(`machine ${busyBeforePercent}% busy: waiting up to ${options.waitQuietS} s for it to calm down`);
+      if (busyBeforePercent > 15 && options.waitQuietS > 0)
+        log(`machine ${busyBeforePercent}% busy: waiting up to ${options.waitQuietS} s for it to calm down`);
       while (busyBeforePercent > 15 && Date.now() < quietDeadline) busyBeforePercent = await machineBusyPercent(1000);
       if (busyBeforePercent > 15) log(`WARNING: the machine was ${busyBeforePercent}% busy before this run; figures may be disturbed`);
       const cpuProfileDir = options.profile
         ? path.join(benchDir, '.data', 'profiles', `${shape.name}-${modeName}-${kind}-${Date.now()}`)
         : undefined;
       if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
-      const server = await startServer(mode.server, { env: { ...database.env, ...mode.env, ...options.env }, pin: canPin, cpuProfileDir, node: serverNode });
+      const server = await startServer(mode.server, {
+        env: { ...database.env, ...mode.env, ...options.env },
+        pin: canPin,
+        cpuProfileDir,
+        node: serverNode,
+      });
       try {
         // Over HTTP as well: every variable set answers 200 without errors.
         for (const [i, request] of requests.entries()) {
@@ -105,7 +114,9 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           const response = await fetch(new URL(requestPath, server.url), init);
           const text = await response.text();
           if (response.status !== 200 || text.includes('"errors":[')) {
-            throw new Error(`${shape.name} / ${modeName} over HTTP with ${JSON.stringify(shape.variables[i])}: HTTP ${response.status} ${text.slice(0, 1500)}`);
+            throw new Error(
+              `${shape.name} / ${modeName} over HTTP with ${JSON.stringify(shape.variables[i])}: HTTP ${response.status} ${text.slice(0, 1500)}`,
+            );
           }
         }
         if (options.warmupS > 0) await runLoad({ url: server.url, requests, connections: options.connections, durationS: options.warmupS });
@@ -143,7 +154,9 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
           statementsCold: count.statementsCold,
           soloMs: count.soloMs,
           serverCpuMsPerRequest:
-            cpuBefore != null && cpuAfter != null && result.requests > 0 ? Math.round(((1000 * (cpuAfter - cpuBefore)) / result.requests) * 1000) / 1000 : null,
+            cpuBefore != null && cpuAfter != null && result.requests > 0
+              ? Math.round(((1000 * (cpuAfter - cpuBefore)) / result.requests) * 1000) / 1000
+              : null,
           responseKiB: Math.round((result.bytesPerResponse / 1024) * 10) / 10,
           serverCpuPercent: cpuBefore != null && cpuAfter != null ? Math.round((100 * (cpuAfter - cpuBefore)) / wallS) : null,
           loadgenCpuPercent: Math.round((100 * (self.user + self.system)) / 1e6 / wallS),
@@ -161,7 +174,10 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
             `${row.statements} SQL/req, server CPU ${row.serverCpuMsPerRequest} ms/req, peak RSS ${row.peakRssMb?.toFixed(0)} MB, errors ${row.errors}, ` +
             `server CPU ${row.serverCpuPercent}%, autocannon CPU ${row.loadgenCpuPercent}%, cores ${row.coreBusyPercent.join('/')}%`,
         );
-        if (row.errors > 0) log(`ERRORS in ${shape.name} / ${modeName}: ${result.firstErrorBody ?? `${result.errors} connection errors, ${result.timeouts} timeouts`}`);
+        if (row.errors > 0)
+          log(
+            `ERRORS in ${shape.name} / ${modeName}: ${result.firstErrorBody ?? `${result.errors} connection errors, ${result.timeouts} timeouts`}`,
+          );
         const warnings = server.output.filter((line) => line.includes('"level":40') || line.includes('"level":50'));
         if (warnings.length) log(`${server.kind} logged ${warnings.length} warning/error line(s), e.g. ${warnings[0].slice(0, 400)}`);
       } finally {
@@ -210,7 +226,9 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
       gitDirty: git(['status', '--porcelain', '--', 'src', 'prisma', 'schema']).length > 0,
     },
     // The gateway's and PostGraphile's SQL per shape (the baseline's hundred-odd statements are only counted).
-    statements: Object.fromEntries(counts.filter((c) => MODES[c.mode].server !== 'baseline').map((c) => [`${c.shape}|${c.mode}`, c.sample])),
+    statements: Object.fromEntries(
+      counts.filter((c) => MODES[c.mode].server !== 'baseline').map((c) => [`${c.shape}|${c.mode}`, c.sample]),
+    ),
   };
   const file = resultsPath(kind, options.label);
   writeResults(file, meta, rows);

@@ -22,7 +22,6 @@ const { values } = parseArgs({
 const durationS = Math.round(Number(values.minutes) * 60);
 const subscribers = Number(values.subscribers);
 
-
 async function main() {
   installCleanupHandlers();
   const demo = await demoDatabase('newsroom_soak');
@@ -64,7 +63,9 @@ async function main() {
         const story = await publishStory(server.url, demo, `Soak story ${n} ${Date.now()}`);
         published += 1;
         if (n % 3 === 0) {
-          await editorCall(server.url, demo.key, `mutation($id: ID!) { addCorrection(id: $id, text: "Soak correction.") { __typename } }`, { id: story.id });
+          await editorCall(server.url, demo.key, `mutation($id: ID!) { addCorrection(id: $id, text: "Soak correction.") { __typename } }`, {
+            id: story.id,
+          });
         }
         for (let r = 0; r < 10; r += 1) {
           const id = demo.articleIds[(n * 10 + r) % demo.articleIds.length];
@@ -85,7 +86,10 @@ async function main() {
 
   // Reads: the sample page, a section front and the front page, anonymous (so partly cached).
   const requests = [
-    { query: operationDocument('ArticlePage'), variables: { slug: 'china-tells-ai-leaders-to-avoid-us-travel', editionDate: '2025-03-01' } },
+    {
+      query: operationDocument('ArticlePage'),
+      variables: { slug: 'china-tells-ai-leaders-to-avoid-us-travel', editionDate: '2025-03-01' },
+    },
     { query: operationDocument('SectionFront'), variables: { slug: 'world' } },
     { query: operationDocument('FrontPage'), variables: {} },
   ].map((operation) => ({ method: 'POST' as const, body: JSON.stringify(operation) }));
@@ -107,7 +111,15 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     durationS,
-    reads: { requests: reads.requests, rps: reads.rps, p50: reads.p50, p99: reads.p99, non2xx: reads.non2xx, errors: reads.errors + reads.timeouts, graphqlErrors: reads.graphqlErrors },
+    reads: {
+      requests: reads.requests,
+      rps: reads.rps,
+      p50: reads.p50,
+      p99: reads.p99,
+      non2xx: reads.non2xx,
+      errors: reads.errors + reads.timeouts,
+      graphqlErrors: reads.graphqlErrors,
+    },
     writes: { published, errors: writeErrors, firstError: firstWriteError },
     subscriptions: { subscribers, expectedDeliveries: subscribers * published, deliveries, errors: subscriptionErrors },
     memory: { earlyMb: early, lateMb: late, growthPercent: growth * 100, peakMb: peak, samples: rss },

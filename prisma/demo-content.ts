@@ -1311,12 +1311,14 @@ export const editionLabel = (day: string) => {
 };
 
 export const editions: DemoEdition[] = [
-  ...editionDays.map((day): DemoEdition => ({
-    slug: `daily-${day}`,
-    name: `E-Paper | ${editionLabel(day)}`,
-    kind: 'DAILY',
-    date: day,
-  })),
+  ...editionDays.map(
+    (day): DemoEdition => ({
+      slug: `daily-${day}`,
+      name: `E-Paper | ${editionLabel(day)}`,
+      kind: 'DAILY',
+      date: day,
+    }),
+  ),
   {
     slug: 'print-2025-03-01',
     name: `Print Edition | ${editionLabel('2025-03-01')}`,

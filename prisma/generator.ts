@@ -82,26 +82,130 @@ export function slugify(text: string): string {
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 const DOMESTIC = [
-  'Karachi', 'Lahore', 'Islamabad', 'Peshawar', 'Quetta', 'Multan', 'Faisalabad', 'Hyderabad', 'Rawalpindi',
-  'Sialkot', 'Gwadar', 'Sukkur', 'Bahawalpur', 'Abbottabad', 'Gilgit', 'Skardu', 'Muzaffarabad', 'Swat',
-  'Dera Ismail Khan', 'Larkana', 'Thatta', 'Chitral', 'Turbat', 'Sargodha', 'Gujranwala', 'Mardan', 'Bannu',
-  'Kohat', 'Nowshera', 'Jhelum', 'Sahiwal', 'Mirpurkhas', 'Zhob', 'Hunza', 'Murree', 'Thar', 'Sindh', 'Punjab',
-  'Khyber Pakhtunkhwa', 'Balochistan', 'Gilgit-Baltistan',
+  'Karachi',
+  'Lahore',
+  'Islamabad',
+  'Peshawar',
+  'Quetta',
+  'Multan',
+  'Faisalabad',
+  'Hyderabad',
+  'Rawalpindi',
+  'Sialkot',
+  'Gwadar',
+  'Sukkur',
+  'Bahawalpur',
+  'Abbottabad',
+  'Gilgit',
+  'Skardu',
+  'Muzaffarabad',
+  'Swat',
+  'Dera Ismail Khan',
+  'Larkana',
+  'Thatta',
+  'Chitral',
+  'Turbat',
+  'Sargodha',
+  'Gujranwala',
+  'Mardan',
+  'Bannu',
+  'Kohat',
+  'Nowshera',
+  'Jhelum',
+  'Sahiwal',
+  'Mirpurkhas',
+  'Zhob',
+  'Hunza',
+  'Murree',
+  'Thar',
+  'Sindh',
+  'Punjab',
+  'Khyber Pakhtunkhwa',
+  'Balochistan',
+  'Gilgit-Baltistan',
 ];
 const REGIONS: Record<string, string[]> = {
   asia: [
-    'Beijing', 'Shanghai', 'Hong Kong', 'Tokyo', 'Seoul', 'New Delhi', 'Mumbai', 'Dhaka', 'Colombo', 'Kathmandu',
-    'Kabul', 'Jakarta', 'Kuala Lumpur', 'Singapore', 'Bangkok', 'Manila', 'Hanoi', 'Sydney', 'Wellington', 'China',
-    'India', 'Afghanistan', 'Japan', 'Bangladesh', 'Sri Lanka', 'Indonesia', 'Malaysia', 'Australia',
+    'Beijing',
+    'Shanghai',
+    'Hong Kong',
+    'Tokyo',
+    'Seoul',
+    'New Delhi',
+    'Mumbai',
+    'Dhaka',
+    'Colombo',
+    'Kathmandu',
+    'Kabul',
+    'Jakarta',
+    'Kuala Lumpur',
+    'Singapore',
+    'Bangkok',
+    'Manila',
+    'Hanoi',
+    'Sydney',
+    'Wellington',
+    'China',
+    'India',
+    'Afghanistan',
+    'Japan',
+    'Bangladesh',
+    'Sri Lanka',
+    'Indonesia',
+    'Malaysia',
+    'Australia',
   ],
-  americas: ['Washington', 'New York', 'San Francisco', 'Toronto', 'Mexico City', 'Brasilia', 'Buenos Aires', 'United States', 'Brazil', 'Canada'],
+  americas: [
+    'Washington',
+    'New York',
+    'San Francisco',
+    'Toronto',
+    'Mexico City',
+    'Brasilia',
+    'Buenos Aires',
+    'United States',
+    'Brazil',
+    'Canada',
+  ],
   'middle-east': [
-    'Tehran', 'Riyadh', 'Dubai', 'Abu Dhabi', 'Doha', 'Muscat', 'Ankara', 'Istanbul', 'Cairo', 'Amman', 'Beirut',
-    'Baghdad', 'Gaza', 'Jerusalem', 'Iran', 'Saudi Arabia', 'Turkey', 'Egypt', 'Qatar',
+    'Tehran',
+    'Riyadh',
+    'Dubai',
+    'Abu Dhabi',
+    'Doha',
+    'Muscat',
+    'Ankara',
+    'Istanbul',
+    'Cairo',
+    'Amman',
+    'Beirut',
+    'Baghdad',
+    'Gaza',
+    'Jerusalem',
+    'Iran',
+    'Saudi Arabia',
+    'Turkey',
+    'Egypt',
+    'Qatar',
   ],
   europe: [
-    'Moscow', 'Kyiv', 'Warsaw', 'Berlin', 'Paris', 'London', 'Brussels', 'Madrid', 'Rome', 'Geneva', 'Stockholm',
-    'Oslo', 'United Kingdom', 'Germany', 'France', 'Russia', 'Ukraine',
+    'Moscow',
+    'Kyiv',
+    'Warsaw',
+    'Berlin',
+    'Paris',
+    'London',
+    'Brussels',
+    'Madrid',
+    'Rome',
+    'Geneva',
+    'Stockholm',
+    'Oslo',
+    'United Kingdom',
+    'Germany',
+    'France',
+    'Russia',
+    'Ukraine',
   ],
   africa: ['Nairobi', 'Lagos', 'Johannesburg', 'Addis Ababa', 'Kenya', 'Nigeria', 'South Africa'],
 };
@@ -109,18 +213,124 @@ const FOREIGN = Object.values(REGIONS).flat();
 export const PLACES: readonly string[] = [...DOMESTIC, ...FOREIGN];
 
 const FIRST_NAMES = [
-  'Ayesha', 'Imran', 'Sana', 'Hamza', 'Ali', 'Farah', 'Nadia', 'Bilal', 'Zainab', 'Omar', 'Khalid', 'Maryam',
-  'Rafia', 'Kamran', 'Usman', 'Hira', 'Faisal', 'Asma', 'Tariq', 'Sadia', 'Adnan', 'Mehwish', 'Junaid', 'Saima',
-  'Waqar', 'Rabia', 'Shahid', 'Amna', 'Fahad', 'Iqra', 'Salman', 'Nida', 'Haris', 'Sidra', 'Zubair', 'Anum',
-  'Yasir', 'Hina', 'Asad', 'Mahnoor', 'Danish', 'Fatima', 'Arif', 'Samina', 'Naveed', 'Kiran', 'Owais', 'Sobia',
-  'Rizwan', 'Tahira', 'James', 'Maria', 'Chen', 'Priya', 'Daniel', 'Elena', 'Kenji', 'Leila', 'Tomas', 'Grace',
+  'Ayesha',
+  'Imran',
+  'Sana',
+  'Hamza',
+  'Ali',
+  'Farah',
+  'Nadia',
+  'Bilal',
+  'Zainab',
+  'Omar',
+  'Khalid',
+  'Maryam',
+  'Rafia',
+  'Kamran',
+  'Usman',
+  'Hira',
+  'Faisal',
+  'Asma',
+  'Tariq',
+  'Sadia',
+  'Adnan',
+  'Mehwish',
+  'Junaid',
+  'Saima',
+  'Waqar',
+  'Rabia',
+  'Shahid',
+  'Amna',
+  'Fahad',
+  'Iqra',
+  'Salman',
+  'Nida',
+  'Haris',
+  'Sidra',
+  'Zubair',
+  'Anum',
+  'Yasir',
+  'Hina',
+  'Asad',
+  'Mahnoor',
+  'Danish',
+  'Fatima',
+  'Arif',
+  'Samina',
+  'Naveed',
+  'Kiran',
+  'Owais',
+  'Sobia',
+  'Rizwan',
+  'Tahira',
+  'James',
+  'Maria',
+  'Chen',
+  'Priya',
+  'Daniel',
+  'Elena',
+  'Kenji',
+  'Leila',
+  'Tomas',
+  'Grace',
 ];
 const LAST_NAMES = [
-  'Malik', 'Qureshi', 'Baloch', 'Siddiqui', 'Raza', 'Naqvi', 'Rehman', 'Chaudhry', 'Hussain', 'Farooq', 'Mansoor',
-  'Aziz', 'Zaman', 'Hashmi', 'Khan', 'Shah', 'Butt', 'Sheikh', 'Abbasi', 'Awan', 'Bhatti', 'Gill', 'Jamali',
-  'Khattak', 'Memon', 'Mirza', 'Niazi', 'Paracha', 'Rana', 'Soomro', 'Tiwana', 'Yousafzai', 'Zaidi', 'Durrani',
-  'Bukhari', 'Lodhi', 'Kazmi', 'Ansari', 'Akhtar', 'Iqbal', 'Javed', 'Haider', 'Wong', 'Fernandes', 'Okafor',
-  'Novak', 'Rossi', 'Tanaka', 'Larsen', 'Haddad', 'Ibrahim', 'Costa', 'Müller', 'Dubois', 'Kowalski', 'Singh',
+  'Malik',
+  'Qureshi',
+  'Baloch',
+  'Siddiqui',
+  'Raza',
+  'Naqvi',
+  'Rehman',
+  'Chaudhry',
+  'Hussain',
+  'Farooq',
+  'Mansoor',
+  'Aziz',
+  'Zaman',
+  'Hashmi',
+  'Khan',
+  'Shah',
+  'Butt',
+  'Sheikh',
+  'Abbasi',
+  'Awan',
+  'Bhatti',
+  'Gill',
+  'Jamali',
+  'Khattak',
+  'Memon',
+  'Mirza',
+  'Niazi',
+  'Paracha',
+  'Rana',
+  'Soomro',
+  'Tiwana',
+  'Yousafzai',
+  'Zaidi',
+  'Durrani',
+  'Bukhari',
+  'Lodhi',
+  'Kazmi',
+  'Ansari',
+  'Akhtar',
+  'Iqbal',
+  'Javed',
+  'Haider',
+  'Wong',
+  'Fernandes',
+  'Okafor',
+  'Novak',
+  'Rossi',
+  'Tanaka',
+  'Larsen',
+  'Haddad',
+  'Ibrahim',
+  'Costa',
+  'Müller',
+  'Dubois',
+  'Kowalski',
+  'Singh',
 ];
 const AGENCIES = [
   ['Reuters', 'International news agency.'],
@@ -135,35 +345,179 @@ const AGENCIES = [
   ['PTI', 'Press Trust of India.'],
 ] as const;
 const BEATS = [
-  'politics', 'the courts', 'the economy', 'energy', 'climate', 'health', 'education', 'technology', 'cricket',
-  'foreign affairs', 'security', 'cities', 'culture', 'business', 'agriculture', 'water', 'human rights', 'sport',
+  'politics',
+  'the courts',
+  'the economy',
+  'energy',
+  'climate',
+  'health',
+  'education',
+  'technology',
+  'cricket',
+  'foreign affairs',
+  'security',
+  'cities',
+  'culture',
+  'business',
+  'agriculture',
+  'water',
+  'human rights',
+  'sport',
 ];
 
 const TOPIC_BASE = [
-  'Artificial intelligence', 'National security', 'Travel', 'Economy', 'Inflation', 'Elections', 'Climate change',
-  'Floods', 'Heatwave', 'Water', 'Energy', 'Electricity', 'Gas', 'Oil', 'Trade', 'Exports', 'Tariffs', 'Taxes',
-  'Budget', 'Debt', 'Banking', 'Stock market', 'Property', 'Agriculture', 'Wheat', 'Cotton', 'Education', 'Health',
-  'Polio', 'Dengue', 'Hospitals', 'Courts', 'Constitution', 'Parliament', 'Police', 'Terrorism', 'Narcotics',
-  'Human rights', 'Press freedom', 'Women’s rights', 'Child labour', 'Transport', 'Railways', 'Aviation',
-  'Ports', 'Shipping', 'Telecoms', 'Internet', 'Cybersecurity', 'Semiconductors', 'Start-ups', 'Space', 'Cricket',
-  'Football', 'Hockey', 'Squash', 'Tennis', 'Olympics', 'Books', 'Film', 'Music', 'Art', 'Theatre', 'Heritage',
-  'Ramazan', 'Eid', 'Migration', 'Refugees', 'Diplomacy', 'Defence', 'Nuclear energy', 'Solar power',
-  'Urban planning', 'Housing', 'Pollution', 'Smog', 'Forests', 'Wildlife', 'Fisheries', 'Tourism', 'Privatisation',
+  'Artificial intelligence',
+  'National security',
+  'Travel',
+  'Economy',
+  'Inflation',
+  'Elections',
+  'Climate change',
+  'Floods',
+  'Heatwave',
+  'Water',
+  'Energy',
+  'Electricity',
+  'Gas',
+  'Oil',
+  'Trade',
+  'Exports',
+  'Tariffs',
+  'Taxes',
+  'Budget',
+  'Debt',
+  'Banking',
+  'Stock market',
+  'Property',
+  'Agriculture',
+  'Wheat',
+  'Cotton',
+  'Education',
+  'Health',
+  'Polio',
+  'Dengue',
+  'Hospitals',
+  'Courts',
+  'Constitution',
+  'Parliament',
+  'Police',
+  'Terrorism',
+  'Narcotics',
+  'Human rights',
+  'Press freedom',
+  'Women’s rights',
+  'Child labour',
+  'Transport',
+  'Railways',
+  'Aviation',
+  'Ports',
+  'Shipping',
+  'Telecoms',
+  'Internet',
+  'Cybersecurity',
+  'Semiconductors',
+  'Start-ups',
+  'Space',
+  'Cricket',
+  'Football',
+  'Hockey',
+  'Squash',
+  'Tennis',
+  'Olympics',
+  'Books',
+  'Film',
+  'Music',
+  'Art',
+  'Theatre',
+  'Heritage',
+  'Ramazan',
+  'Eid',
+  'Migration',
+  'Refugees',
+  'Diplomacy',
+  'Defence',
+  'Nuclear energy',
+  'Solar power',
+  'Urban planning',
+  'Housing',
+  'Pollution',
+  'Smog',
+  'Forests',
+  'Wildlife',
+  'Fisheries',
+  'Tourism',
+  'Privatisation',
 ];
 const TOPIC_QUALIFIERS = [
-  'Urban', 'Rural', 'Provincial', 'Regional', 'Global', 'Public', 'Private', 'Digital', 'Local', 'Coastal',
-  'Northern', 'Southern', 'Youth', 'Women’s', 'Informal', 'Green', 'Cross-border', 'Federal',
+  'Urban',
+  'Rural',
+  'Provincial',
+  'Regional',
+  'Global',
+  'Public',
+  'Private',
+  'Digital',
+  'Local',
+  'Coastal',
+  'Northern',
+  'Southern',
+  'Youth',
+  'Women’s',
+  'Informal',
+  'Green',
+  'Cross-border',
+  'Federal',
 ];
 const ORG_TYPES = [
-  'Chamber of Commerce', 'University', 'High Court', 'Development Authority', 'Water Board', 'Electric Supply Company',
-  'Press Club', 'Bar Association', 'Stock Exchange', 'Port Trust', 'Cricket Association', 'Medical College',
-  'Traders Association', 'Police', 'Municipal Corporation', 'Arts Council', 'Institute of Technology',
+  'Chamber of Commerce',
+  'University',
+  'High Court',
+  'Development Authority',
+  'Water Board',
+  'Electric Supply Company',
+  'Press Club',
+  'Bar Association',
+  'Stock Exchange',
+  'Port Trust',
+  'Cricket Association',
+  'Medical College',
+  'Traders Association',
+  'Police',
+  'Municipal Corporation',
+  'Arts Council',
+  'Institute of Technology',
 ];
 const ORG_FIXED = [
-  'DeepSeek', 'Nvidia', 'National Assembly', 'Senate', 'State Bank of Pakistan', 'International Monetary Fund',
-  'World Bank', 'Asian Development Bank', 'Pakistan Cricket Board', 'United Nations', 'European Union', 'WHO',
-  'Election Commission', 'Supreme Court', 'OpenAI', 'Google', 'Microsoft', 'Apple', 'Huawei', 'TSMC', 'Opec',
-  'Nato', 'Asean', 'SCO', 'Fifa', 'ICC', 'Unicef', 'UNHCR', 'Red Crescent', 'Edhi Foundation',
+  'DeepSeek',
+  'Nvidia',
+  'National Assembly',
+  'Senate',
+  'State Bank of Pakistan',
+  'International Monetary Fund',
+  'World Bank',
+  'Asian Development Bank',
+  'Pakistan Cricket Board',
+  'United Nations',
+  'European Union',
+  'WHO',
+  'Election Commission',
+  'Supreme Court',
+  'OpenAI',
+  'Google',
+  'Microsoft',
+  'Apple',
+  'Huawei',
+  'TSMC',
+  'Opec',
+  'Nato',
+  'Asean',
+  'SCO',
+  'Fifa',
+  'ICC',
+  'Unicef',
+  'UNHCR',
+  'Red Crescent',
+  'Edhi Foundation',
 ];
 
 type Vocab = { actors: string[]; objects: string[]; roles: string[] };
@@ -171,157 +525,355 @@ type Vocab = { actors: string[]; objects: string[]; roles: string[] };
 const VOCAB: Record<string, Vocab> = {
   politics: {
     actors: [
-      'The provincial government', '+Opposition lawmakers', 'The chief minister', 'The election commission',
-      'The interior ministry', '+City officials', 'The high court', '+Police', 'The cabinet', '+Local councillors',
-      'The Senate', '+Teachers’ unions', '+Health officials', '+Farmers’ groups', '+Traders',
+      'The provincial government',
+      '+Opposition lawmakers',
+      'The chief minister',
+      'The election commission',
+      'The interior ministry',
+      '+City officials',
+      'The high court',
+      '+Police',
+      'The cabinet',
+      '+Local councillors',
+      'The Senate',
+      '+Teachers’ unions',
+      '+Health officials',
+      '+Farmers’ groups',
+      '+Traders',
     ],
     objects: [
-      'a new local government law', 'the development budget', 'a ban on plastic bags', 'wheat procurement targets',
-      'a flood protection plan', 'the bus rapid transit extension', 'fresh polls in three constituencies',
-      'a crackdown on power theft', 'a school enrolment drive', 'a review of police recruitment',
-      'water allocation between provinces', 'the property tax schedule', 'new rules for street vendors',
-      'a census of informal settlements', 'hospital upgrades in rural districts', 'a polio vaccination campaign',
+      'a new local government law',
+      'the development budget',
+      'a ban on plastic bags',
+      'wheat procurement targets',
+      'a flood protection plan',
+      'the bus rapid transit extension',
+      'fresh polls in three constituencies',
+      'a crackdown on power theft',
+      'a school enrolment drive',
+      'a review of police recruitment',
+      'water allocation between provinces',
+      'the property tax schedule',
+      'new rules for street vendors',
+      'a census of informal settlements',
+      'hospital upgrades in rural districts',
+      'a polio vaccination campaign',
     ],
     roles: ['a senior official', 'a spokesperson', 'an opposition lawmaker', 'a former minister', 'a district officer'],
   },
   world: {
     actors: [
-      '+Foreign ministers', 'The United Nations', '+Negotiators', 'The European Commission', '+Central bankers',
-      '+Aid agencies', 'The White House', '+Regional leaders', '+Election observers', '+Rescue workers',
-      '+Protesters', 'The World Bank',
+      '+Foreign ministers',
+      'The United Nations',
+      '+Negotiators',
+      'The European Commission',
+      '+Central bankers',
+      '+Aid agencies',
+      'The White House',
+      '+Regional leaders',
+      '+Election observers',
+      '+Rescue workers',
+      '+Protesters',
+      'The World Bank',
     ],
     objects: [
-      'a ceasefire proposal', 'new sanctions', 'a climate finance pledge', 'border talks', 'an emergency aid appeal',
-      'a trade agreement', 'refugee resettlement plans', 'a peacekeeping mandate', 'debt relief for poorer nations',
-      'disputed election results', 'tariffs on steel imports', 'a grain export corridor', 'curbs on chip exports',
+      'a ceasefire proposal',
+      'new sanctions',
+      'a climate finance pledge',
+      'border talks',
+      'an emergency aid appeal',
+      'a trade agreement',
+      'refugee resettlement plans',
+      'a peacekeeping mandate',
+      'debt relief for poorer nations',
+      'disputed election results',
+      'tariffs on steel imports',
+      'a grain export corridor',
+      'curbs on chip exports',
     ],
     roles: ['a diplomat', 'a senior fellow', 'an aid worker', 'a spokesperson', 'a political analyst'],
   },
   business: {
     actors: [
-      'The central bank', '+Exporters', '+Textile mills', '+Investors', 'The finance ministry', '+Carmakers',
-      '+Banks', 'The securities regulator', '+Oil marketing companies', '+Telecom operators', '+Cement makers',
+      'The central bank',
+      '+Exporters',
+      '+Textile mills',
+      '+Investors',
+      'The finance ministry',
+      '+Carmakers',
+      '+Banks',
+      'The securities regulator',
+      '+Oil marketing companies',
+      '+Telecom operators',
+      '+Cement makers',
       '+Small businesses',
     ],
     objects: [
-      'the policy rate', 'fuel prices', 'a new tax on imports', 'bank lending to farmers', 'the current account deficit',
-      'gas tariffs for industry', 'a sovereign bond issue', 'remittance incentives', 'power sector debt',
-      'the privatisation programme', 'export refinance rates', 'dividend payouts', 'the loan programme review',
+      'the policy rate',
+      'fuel prices',
+      'a new tax on imports',
+      'bank lending to farmers',
+      'the current account deficit',
+      'gas tariffs for industry',
+      'a sovereign bond issue',
+      'remittance incentives',
+      'power sector debt',
+      'the privatisation programme',
+      'export refinance rates',
+      'dividend payouts',
+      'the loan programme review',
     ],
     roles: ['an economist', 'the head of research', 'a currency dealer', 'the chairman', 'a fund manager'],
   },
   tech: {
     actors: [
-      '+Start-ups', 'The telecom regulator', '+Researchers', '+Software exporters', '+Chipmakers',
-      '+Cybersecurity experts', '+Universities', '+App developers', '+Digital rights groups', '+Cloud providers',
+      '+Start-ups',
+      'The telecom regulator',
+      '+Researchers',
+      '+Software exporters',
+      '+Chipmakers',
+      '+Cybersecurity experts',
+      '+Universities',
+      '+App developers',
+      '+Digital rights groups',
+      '+Cloud providers',
     ],
     objects: [
-      'an artificial intelligence policy', 'spectrum auction plans', 'a data protection law',
-      'satellite internet licences', 'a national cloud strategy', 'open-source language models',
-      'mobile banking fraud', 'rules for ride-hailing apps', 'the fibre broadband rollout',
-      'a semiconductor design programme', 'online harassment complaints', 'a coding bootcamp scheme',
+      'an artificial intelligence policy',
+      'spectrum auction plans',
+      'a data protection law',
+      'satellite internet licences',
+      'a national cloud strategy',
+      'open-source language models',
+      'mobile banking fraud',
+      'rules for ride-hailing apps',
+      'the fibre broadband rollout',
+      'a semiconductor design programme',
+      'online harassment complaints',
+      'a coding bootcamp scheme',
     ],
     roles: ['a software engineer', 'the founder', 'a researcher', 'a digital rights campaigner', 'the chief executive'],
   },
   sport: {
     actors: [
-      'The cricket board', '+Selectors', 'The hockey federation', 'The captain', '+Young players',
-      'The football federation', '+Coaches', 'The Olympic association', '+Squash officials', '+Fans',
+      'The cricket board',
+      '+Selectors',
+      'The hockey federation',
+      'The captain',
+      '+Young players',
+      'The football federation',
+      '+Coaches',
+      'The Olympic association',
+      '+Squash officials',
+      '+Fans',
     ],
     objects: [
-      'the squad for the home series', 'a new coaching set-up', 'the domestic T20 schedule', 'central contracts',
-      'a bid to host the championship', 'the under-19 tour', 'stadium renovations', 'a fitness test regime',
-      'ticket prices for the final', 'plans for a women’s league',
+      'the squad for the home series',
+      'a new coaching set-up',
+      'the domestic T20 schedule',
+      'central contracts',
+      'a bid to host the championship',
+      'the under-19 tour',
+      'stadium renovations',
+      'a fitness test regime',
+      'ticket prices for the final',
+      'plans for a women’s league',
     ],
     roles: ['a former captain', 'the head coach', 'a selector', 'a team manager', 'a sports commentator'],
   },
   opinion: {
     actors: [
-      'The state', '+Our politicians', '+The courts', '+Citizens', 'The government', 'Parliament', 'Civil society',
+      'The state',
+      '+Our politicians',
+      '+The courts',
+      '+Citizens',
+      'The government',
+      'Parliament',
+      'Civil society',
       'The bureaucracy',
     ],
     objects: [
-      'the social contract', 'tax reform', 'the right to information', 'urban planning', 'the education emergency',
-      'climate adaptation', 'press freedom', 'the energy crisis', 'provincial autonomy', 'police reform',
+      'the social contract',
+      'tax reform',
+      'the right to information',
+      'urban planning',
+      'the education emergency',
+      'climate adaptation',
+      'press freedom',
+      'the energy crisis',
+      'provincial autonomy',
+      'police reform',
     ],
     roles: ['a lawyer', 'a retired civil servant', 'a teacher', 'an economist', 'a former judge'],
   },
   culture: {
     actors: [
-      '+Artists', 'The arts council', '+Publishers', '+Film-makers', '+Musicians', 'The literature festival',
-      '+Museum curators', '+Theatre groups', '+Young poets',
+      '+Artists',
+      'The arts council',
+      '+Publishers',
+      '+Film-makers',
+      '+Musicians',
+      'The literature festival',
+      '+Museum curators',
+      '+Theatre groups',
+      '+Young poets',
     ],
     objects: [
-      'a retrospective exhibition', 'a new novel', 'the film festival line-up', 'a revival of classical music',
-      'grants for independent cinema', 'heritage conservation', 'a translation prize', 'a restored old-city haveli',
-      'the spring theatre season', 'a documentary on the Indus delta',
+      'a retrospective exhibition',
+      'a new novel',
+      'the film festival line-up',
+      'a revival of classical music',
+      'grants for independent cinema',
+      'heritage conservation',
+      'a translation prize',
+      'a restored old-city haveli',
+      'the spring theatre season',
+      'a documentary on the Indus delta',
     ],
     roles: ['a novelist', 'the curator', 'a film critic', 'a musician', 'the festival director'],
   },
 };
 
 const VERBS: [third: string, base: string, past: string][] = [
-  ['approves', 'approve', 'approved'], ['rejects', 'reject', 'rejected'], ['delays', 'delay', 'delayed'],
-  ['backs', 'back', 'backed'], ['reviews', 'review', 'reviewed'], ['unveils', 'unveil', 'unveiled'],
-  ['criticises', 'criticise', 'criticised'], ['defends', 'defend', 'defended'], ['expands', 'expand', 'expanded'],
-  ['suspends', 'suspend', 'suspended'], ['announces', 'announce', 'announced'], ['questions', 'question', 'questioned'],
-  ['extends', 'extend', 'extended'], ['scraps', 'scrap', 'scrapped'], ['welcomes', 'welcome', 'welcomed'],
+  ['approves', 'approve', 'approved'],
+  ['rejects', 'reject', 'rejected'],
+  ['delays', 'delay', 'delayed'],
+  ['backs', 'back', 'backed'],
+  ['reviews', 'review', 'reviewed'],
+  ['unveils', 'unveil', 'unveiled'],
+  ['criticises', 'criticise', 'criticised'],
+  ['defends', 'defend', 'defended'],
+  ['expands', 'expand', 'expanded'],
+  ['suspends', 'suspend', 'suspended'],
+  ['announces', 'announce', 'announced'],
+  ['questions', 'question', 'questioned'],
+  ['extends', 'extend', 'extended'],
+  ['scraps', 'scrap', 'scrapped'],
+  ['welcomes', 'welcome', 'welcomed'],
   ['challenges', 'challenge', 'challenged'],
 ];
 const CLAUSES = [
-  'amid protests', 'ahead of the budget', 'after talks stall', 'as prices climb', 'despite objections',
-  'for the first time in a decade', 'after court ruling', 'under IMF pressure', 'as deadline nears',
-  'after months of delay', 'in surprise move', 'following heavy rain', 'as winter sets in', 'after outcry',
+  'amid protests',
+  'ahead of the budget',
+  'after talks stall',
+  'as prices climb',
+  'despite objections',
+  'for the first time in a decade',
+  'after court ruling',
+  'under IMF pressure',
+  'as deadline nears',
+  'after months of delay',
+  'in surprise move',
+  'following heavy rain',
+  'as winter sets in',
+  'after outcry',
 ];
 const REASONS = [
-  'saying the move would ease pressure on households', 'citing concerns over costs',
-  'in a decision welcomed by business groups', 'drawing criticism from opposition parties',
-  'after weeks of consultation', 'saying more time was needed to study the proposal',
-  'in response to rising complaints from residents', 'under pressure from international lenders',
-  'despite warnings from independent experts', 'arguing that the current rules had failed',
+  'saying the move would ease pressure on households',
+  'citing concerns over costs',
+  'in a decision welcomed by business groups',
+  'drawing criticism from opposition parties',
+  'after weeks of consultation',
+  'saying more time was needed to study the proposal',
+  'in response to rising complaints from residents',
+  'under pressure from international lenders',
+  'despite warnings from independent experts',
+  'arguing that the current rules had failed',
 ];
 const QUOTES = [
-  'We have waited long enough for this', 'The details will matter more than the announcement',
-  'Nobody has explained who will pay for it', 'This is a step in the right direction, but only a step',
-  'People want to see results, not promises', 'We were not consulted, and it shows',
-  'The numbers simply do not add up', 'If this works, other provinces will follow',
-  'It is too early to say whether this will last', 'Our members will be watching closely',
-  'We have seen plans like this before', 'This could change how the whole sector works',
-  'The public deserves a clear answer', 'There is no quick fix, but this helps',
+  'We have waited long enough for this',
+  'The details will matter more than the announcement',
+  'Nobody has explained who will pay for it',
+  'This is a step in the right direction, but only a step',
+  'People want to see results, not promises',
+  'We were not consulted, and it shows',
+  'The numbers simply do not add up',
+  'If this works, other provinces will follow',
+  'It is too early to say whether this will last',
+  'Our members will be watching closely',
+  'We have seen plans like this before',
+  'This could change how the whole sector works',
+  'The public deserves a clear answer',
+  'There is no quick fix, but this helps',
 ];
 const EFFECTS = [
-  'reduce costs for ordinary families', 'create thousands of jobs', 'hurt small businesses',
-  'improve services in rural areas', 'strain an already stretched budget', 'attract foreign investment',
-  'take years to show results', 'put pressure on prices', 'help clear a backlog of cases',
+  'reduce costs for ordinary families',
+  'create thousands of jobs',
+  'hurt small businesses',
+  'improve services in rural areas',
+  'strain an already stretched budget',
+  'attract foreign investment',
+  'take years to show results',
+  'put pressure on prices',
+  'help clear a backlog of cases',
 ];
 const METRICS = [
-  'revenue collection', 'the number of complaints', 'enrolment', 'exports', 'imports', 'prices of essential items',
-  'electricity shortfalls', 'arrivals', 'reported cases', 'investment', 'output', 'attendance',
+  'revenue collection',
+  'the number of complaints',
+  'enrolment',
+  'exports',
+  'imports',
+  'prices of essential items',
+  'electricity shortfalls',
+  'arrivals',
+  'reported cases',
+  'investment',
+  'output',
+  'attendance',
 ];
 const PEOPLE = ['residents', 'shopkeepers', 'commuters', 'parents', 'farmers', 'workers', 'students', 'patients', 'drivers'];
 const ADDINGS = [
-  'the details were still being worked out', 'funding had yet to be confirmed', 'the provinces would be consulted',
-  'a review would follow in six months', 'similar schemes had struggled elsewhere', 'the first results were expected soon',
+  'the details were still being worked out',
+  'funding had yet to be confirmed',
+  'the provinces would be consulted',
+  'a review would follow in six months',
+  'similar schemes had struggled elsewhere',
+  'the first results were expected soon',
 ];
 const PEOPLE_SAID = [
-  'they had heard nothing from officials', 'the change had already made a difference',
-  'costs had risen faster than their incomes', 'they would wait to see whether promises were kept',
-  'the problem had grown worse over the past year', 'they had been left out of the discussions',
+  'they had heard nothing from officials',
+  'the change had already made a difference',
+  'costs had risen faster than their incomes',
+  'they would wait to see whether promises were kept',
+  'the problem had grown worse over the past year',
+  'they had been left out of the discussions',
 ];
 /** By `Date#getUTCDay()`. */
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
-  'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November',
-  'December',
-];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const SUBHEADS = ['What happens next', 'Background', 'The cost', 'Reaction', 'A long road', 'Why it matters'];
 
 // ── Rows ────────────────────────────────────────────────────────────────────────────────────────
 
-export type SectionRow = { id: number; slug: string; name: string; description: string | null; parentId: number | null; position: number; createdAt: string };
-export type AuthorRow = { id: number; slug: string; name: string; bio: string | null; kind: 'STAFF' | 'CONTRIBUTOR' | 'AGENCY'; avatarUrl: string | null; createdAt: string };
+export type SectionRow = {
+  id: number;
+  slug: string;
+  name: string;
+  description: string | null;
+  parentId: number | null;
+  position: number;
+  createdAt: string;
+};
+export type AuthorRow = {
+  id: number;
+  slug: string;
+  name: string;
+  bio: string | null;
+  kind: 'STAFF' | 'CONTRIBUTOR' | 'AGENCY';
+  avatarUrl: string | null;
+  createdAt: string;
+};
 export type TagRow = { id: number; slug: string; name: string; kind: 'TOPIC' | 'PERSON' | 'ORGANISATION' | 'PLACE'; createdAt: string };
-export type MediaRow = { id: number; url: string; caption: string; credit: string; altText: string; width: number; height: number; createdAt: string };
+export type MediaRow = {
+  id: number;
+  url: string;
+  caption: string;
+  credit: string;
+  altText: string;
+  width: number;
+  height: number;
+  createdAt: string;
+};
 export type ArticleRow = {
   id: number;
   slug: string;
@@ -340,10 +892,22 @@ export type ArticleRow = {
   createdAt: string;
   modifiedAt: string;
 };
-export type BylineRow = { articleId: number; authorId: number; position: number; role: 'AUTHOR' | 'REPORTER' | 'CONTRIBUTOR' | 'PHOTOGRAPHER' | 'EDITOR' | 'AGENCY' };
+export type BylineRow = {
+  articleId: number;
+  authorId: number;
+  position: number;
+  role: 'AUTHOR' | 'REPORTER' | 'CONTRIBUTOR' | 'PHOTOGRAPHER' | 'EDITOR' | 'AGENCY';
+};
 export type ArticleTagRow = { articleId: number; tagId: number };
 export type CorrectionRow = { id: number; articleId: number; text: string; createdAt: string };
-export type EditionRow = { id: number; slug: string; name: string; kind: 'DAILY' | 'PRINT' | 'REGIONAL' | 'SPECIAL'; date: string; createdAt: string };
+export type EditionRow = {
+  id: number;
+  slug: string;
+  name: string;
+  kind: 'DAILY' | 'PRINT' | 'REGIONAL' | 'SPECIAL';
+  date: string;
+  createdAt: string;
+};
 export type PlacementRow = { id: number; editionId: number; articleId: number; page: number; position: number };
 export type CollectionRow = { id: number; slug: string; name: string; description: string; createdAt: string };
 export type CollectionItemRow = { collectionId: number; articleId: number; position: number };
@@ -360,19 +924,78 @@ const SECTION_TREE: SectionSpec[] = [
     slug: 'pakistan',
     name: 'Pakistan',
     vocab: 'politics',
-    children: [['sindh', 'Sindh'], ['punjab', 'Punjab'], ['khyber-pakhtunkhwa', 'Khyber Pakhtunkhwa'], ['balochistan', 'Balochistan'], ['islamabad', 'Islamabad']],
+    children: [
+      ['sindh', 'Sindh'],
+      ['punjab', 'Punjab'],
+      ['khyber-pakhtunkhwa', 'Khyber Pakhtunkhwa'],
+      ['balochistan', 'Balochistan'],
+      ['islamabad', 'Islamabad'],
+    ],
   },
   {
     slug: 'world',
     name: 'World',
     vocab: 'world',
-    children: [['asia', 'Asia'], ['americas', 'Americas'], ['middle-east', 'Middle East'], ['europe', 'Europe'], ['africa', 'Africa']],
+    children: [
+      ['asia', 'Asia'],
+      ['americas', 'Americas'],
+      ['middle-east', 'Middle East'],
+      ['europe', 'Europe'],
+      ['africa', 'Africa'],
+    ],
   },
-  { slug: 'business', name: 'Business', vocab: 'business', children: [['markets', 'Markets'], ['economy', 'Economy'], ['companies', 'Companies']] },
-  { slug: 'technology', name: 'Technology', vocab: 'tech', children: [['ai', 'AI'], ['gadgets', 'Gadgets'], ['science', 'Science']] },
-  { slug: 'sport', name: 'Sport', vocab: 'sport', children: [['cricket', 'Cricket'], ['football', 'Football'], ['hockey', 'Hockey'], ['tennis', 'Tennis']] },
-  { slug: 'opinion', name: 'Opinion', vocab: 'opinion', children: [['editorial', 'Editorial'], ['columns', 'Columns'], ['letters', 'Letters']] },
-  { slug: 'culture', name: 'Culture', vocab: 'culture', children: [['books', 'Books'], ['film', 'Film'], ['music', 'Music'], ['art', 'Art']] },
+  {
+    slug: 'business',
+    name: 'Business',
+    vocab: 'business',
+    children: [
+      ['markets', 'Markets'],
+      ['economy', 'Economy'],
+      ['companies', 'Companies'],
+    ],
+  },
+  {
+    slug: 'technology',
+    name: 'Technology',
+    vocab: 'tech',
+    children: [
+      ['ai', 'AI'],
+      ['gadgets', 'Gadgets'],
+      ['science', 'Science'],
+    ],
+  },
+  {
+    slug: 'sport',
+    name: 'Sport',
+    vocab: 'sport',
+    children: [
+      ['cricket', 'Cricket'],
+      ['football', 'Football'],
+      ['hockey', 'Hockey'],
+      ['tennis', 'Tennis'],
+    ],
+  },
+  {
+    slug: 'opinion',
+    name: 'Opinion',
+    vocab: 'opinion',
+    children: [
+      ['editorial', 'Editorial'],
+      ['columns', 'Columns'],
+      ['letters', 'Letters'],
+    ],
+  },
+  {
+    slug: 'culture',
+    name: 'Culture',
+    vocab: 'culture',
+    children: [
+      ['books', 'Books'],
+      ['film', 'Film'],
+      ['music', 'Music'],
+      ['art', 'Art'],
+    ],
+  },
   { slug: 'obituaries', name: 'Obituaries', vocab: 'obituary' },
 ];
 
@@ -431,13 +1054,29 @@ export class NewsroomGenerator {
     let id = 0;
     SECTION_TREE.forEach((spec, position) => {
       const parentId = ++id;
-      this.sections.push({ id: parentId, slug: spec.slug, name: spec.name, description: `${spec.name} coverage.`, parentId: null, position, createdAt: this.baseCreatedAt });
+      this.sections.push({
+        id: parentId,
+        slug: spec.slug,
+        name: spec.name,
+        description: `${spec.name} coverage.`,
+        parentId: null,
+        position,
+        createdAt: this.baseCreatedAt,
+      });
       // Root sections take stories too, but fewer than their children.
       const places = spec.vocab === 'world' ? FOREIGN : spec.vocab === 'business' || spec.vocab === 'tech' ? PLACES : DOMESTIC;
       this.sectionInfo.push({ id: parentId, slug: spec.slug, vocab: spec.vocab, weight: spec.children ? 1 : 3, places });
       spec.children?.forEach(([slug, name], childPosition) => {
         const childId = ++id;
-        this.sections.push({ id: childId, slug, name, description: null, parentId, position: childPosition, createdAt: this.baseCreatedAt });
+        this.sections.push({
+          id: childId,
+          slug,
+          name,
+          description: null,
+          parentId,
+          position: childPosition,
+          createdAt: this.baseCreatedAt,
+        });
         const weight = slug === 'editorial' ? 0.5 : slug === 'letters' ? 0.3 : 2;
         this.sectionInfo.push({ id: childId, slug, vocab: spec.vocab, weight, places: REGIONS[slug] ?? places });
       });
@@ -565,7 +1204,9 @@ export class NewsroomGenerator {
         summary = `${name} spent more than ${rng.int(3, 6)} decades in ${place} working on ${rng.pick(BEATS)}.`;
       } else {
         const short = actorName.replace(/^The /, '');
-        headline = capitalise(`${short} ${plural ? verb[1] : verb[0]} ${object}${rng.chance(0.5) ? ` in ${place}` : ''}${rng.chance(0.4) ? ` ${rng.pick(CLAUSES)}` : ''}`);
+        headline = capitalise(
+          `${short} ${plural ? verb[1] : verb[0]} ${object}${rng.chance(0.5) ? ` in ${place}` : ''}${rng.chance(0.4) ? ` ${rng.pick(CLAUSES)}` : ''}`,
+        );
         if (kind === 'ANALYSIS') headline = `Analysis: ${headline}`;
         if (kind === 'REVIEW') headline = `Review: ${headline}`;
         summary = `${actorName} ${verb[2]} ${object} on ${weekday}, ${rng.pick(REASONS)}.`;
@@ -590,7 +1231,8 @@ export class NewsroomGenerator {
       let heroMediaId: number | null = null;
       let authorIds: { id: number; role: BylineRow['role'] }[];
       if (kind === 'EDITORIAL') authorIds = [{ id: this.editorialBoardId, role: 'AUTHOR' }];
-      else if (kind !== 'OPINION' && rng.chance(0.2)) authorIds = [{ id: this.agencyIds[rng.skewed(this.agencyIds.length, 1.5)], role: 'AGENCY' }];
+      else if (kind !== 'OPINION' && rng.chance(0.2))
+        authorIds = [{ id: this.agencyIds[rng.skewed(this.agencyIds.length, 1.5)], role: 'AGENCY' }];
       else {
         const n = rng.chance(0.7) ? 1 : rng.chance(0.73) ? 2 : 3;
         const people = rng.distinct(this.personIds.length, n, () => rng.skewed(this.personIds.length, 1.8));
@@ -667,24 +1309,38 @@ export class NewsroomGenerator {
     return { media, articles, bylines, articleTags, corrections };
   }
 
-  private body(rng: Rng, vocab: Vocab, actor: string, plural: boolean, verb: [string, string, string], object: string, place: string, weekday: string): string {
+  private body(
+    rng: Rng,
+    vocab: Vocab,
+    actor: string,
+    plural: boolean,
+    verb: [string, string, string],
+    object: string,
+    place: string,
+    weekday: string,
+  ): string {
     const pronoun = plural ? 'they' : 'it';
     const other = () => rng.pick(vocab.actors).replace(/^\+/, '');
     const otherObject = () => rng.pick(vocab.objects);
     const quote = () => `“${rng.pick(QUOTES)},” said ${this.person(rng)}, ${rng.pick(vocab.roles)} in ${rng.pick(DOMESTIC)}.`;
     const lead = () => `${actor} ${verb[2]} ${object} on ${weekday}, ${rng.pick(REASONS)}.`;
     const sentences: (() => string)[] = [
-      () => `The decision follows weeks of debate in ${place}, where ${rng.pick(PEOPLE)} have complained about ${otherObject()} since ${rng.pick(MONTHS)}.`,
+      () =>
+        `The decision follows weeks of debate in ${place}, where ${rng.pick(PEOPLE)} have complained about ${otherObject()} since ${rng.pick(MONTHS)}.`,
       quote,
-      () => `Officials estimate the cost at ${rng.int(2, 950)} billion rupees, a figure ${rng.pick(['critics dispute', 'that has grown since last year', 'to be met from the federal budget', 'that lenders will examine'])}.`,
+      () =>
+        `Officials estimate the cost at ${rng.int(2, 950)} billion rupees, a figure ${rng.pick(['critics dispute', 'that has grown since last year', 'to be met from the federal budget', 'that lenders will examine'])}.`,
       () => `Critics say ${object} would ${rng.pick(EFFECTS)}.`,
-      () => `${other()} said ${pronoun} would ${verb[1]} ${otherObject()} ${rng.pick(['by the end of the year', 'within weeks', 'before the next session', 'once funding is approved', 'after consultations'])}.`,
-      () => `According to figures released in ${rng.pick(MONTHS)}, ${rng.pick(METRICS)} ${rng.pick(['rose', 'fell'])} by ${rng.int(2, 48)} per cent over the previous year.`,
+      () =>
+        `${other()} said ${pronoun} would ${verb[1]} ${otherObject()} ${rng.pick(['by the end of the year', 'within weeks', 'before the next session', 'once funding is approved', 'after consultations'])}.`,
+      () =>
+        `According to figures released in ${rng.pick(MONTHS)}, ${rng.pick(METRICS)} ${rng.pick(['rose', 'fell'])} by ${rng.int(2, 48)} per cent over the previous year.`,
       () => `${this.person(rng)} said the plan would ${rng.pick(EFFECTS)}, adding that ${rng.pick(ADDINGS)}.`,
       () => `In ${rng.pick(DOMESTIC)}, ${rng.pick(PEOPLE)} said ${rng.pick(PEOPLE_SAID)}.`,
       () => `Analysts noted that ${otherObject()} had been ${verb[2]} twice before, in ${rng.int(1998, 2019)} and ${rng.int(2020, 2024)}.`,
       () => `${other()} did not respond to a request for comment.`,
-      () => `The issue is expected to come up again when ${other().toLowerCase()} meet${plural ? '' : 's'} ${rng.pick(['next week', 'later this month', 'after the holidays', 'in the spring'])}.`,
+      () =>
+        `The issue is expected to come up again when ${other().toLowerCase()} meet${plural ? '' : 's'} ${rng.pick(['next week', 'later this month', 'after the holidays', 'in the spring'])}.`,
     ];
     const paragraphs: string[] = [];
     const count = rng.int(6, 10);
@@ -779,7 +1435,11 @@ export class NewsroomGenerator {
       const popularity = 1 + Math.floor(400 * rng.float() ** 4);
       const k = rng.int(1, Math.min(8, hours));
       for (const h of rng.distinct(hours, k).sort((a, b) => a - b)) {
-        batch.push({ articleId: i + 1, bucket: iso(windowStart + (firstHour + h) * HOUR), count: Math.max(1, Math.round(popularity * (0.5 + rng.float()))) });
+        batch.push({
+          articleId: i + 1,
+          bucket: iso(windowStart + (firstHour + h) * HOUR),
+          count: Math.max(1, Math.round(popularity * (0.5 + rng.float()))),
+        });
       }
       if (batch.length >= batchSize) {
         yield batch;

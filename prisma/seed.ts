@@ -78,9 +78,7 @@ async function prepare(db: Db, reset: boolean | undefined): Promise<void> {
 /** Moves every id sequence past the largest id, so later inserts without an id work. */
 async function resetSequences(db: Db): Promise<void> {
   for (const table of SERIAL_TABLES) {
-    await db.$queryRawUnsafe(
-      `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM "${table}"`,
-    );
+    await db.$queryRawUnsafe(`SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM "${table}"`);
   }
 }
 
@@ -185,7 +183,13 @@ export function planDemo(now: Date) {
     avatarUrl: a.avatarUrl ?? null,
     createdAt: established,
   }));
-  const tags: Prisma.TagCreateManyInput[] = demo.tags.map((t, i) => ({ id: i + 1, slug: t.slug, name: t.name, kind: t.kind, createdAt: established }));
+  const tags: Prisma.TagCreateManyInput[] = demo.tags.map((t, i) => ({
+    id: i + 1,
+    slug: t.slug,
+    name: t.name,
+    kind: t.kind,
+    createdAt: established,
+  }));
   const media: Prisma.MediaCreateManyInput[] = demo.media.map((m, i) => ({
     id: i + 1,
     url: m.url,
@@ -207,8 +211,10 @@ export function planDemo(now: Date) {
     const updatedAt = a.updatedAt ? new Date(a.updatedAt) : null;
     const scheduledAt = a.scheduledInHours !== undefined ? new Date(now.getTime() + a.scheduledInHours * HOUR) : null;
     const hasPublished = a.status === 'PUBLISHED' || a.status === 'UNPUBLISHED';
-    if (hasPublished !== (publishedAt !== null)) throw new Error(`Demo article ${a.slug}: publishedAt must be set exactly when it has been published`);
-    if ((a.status === 'SCHEDULED') !== (scheduledAt !== null)) throw new Error(`Demo article ${a.slug}: scheduledInHours goes with SCHEDULED`);
+    if (hasPublished !== (publishedAt !== null))
+      throw new Error(`Demo article ${a.slug}: publishedAt must be set exactly when it has been published`);
+    if ((a.status === 'SCHEDULED') !== (scheduledAt !== null))
+      throw new Error(`Demo article ${a.slug}: scheduledInHours goes with SCHEDULED`);
     if (updatedAt && publishedAt && updatedAt < publishedAt) throw new Error(`Demo article ${a.slug}: updated before published`);
     const createdAt = publishedAt ? new Date(publishedAt.getTime() - 90 * 60_000) : new Date(now.getTime() - 26 * HOUR);
     articles.push({
@@ -231,7 +237,8 @@ export function planDemo(now: Date) {
     });
     a.byline.forEach((b, position) => bylines.push({ articleId: id, authorId: authorId(b.author), position, role: b.role }));
     for (const t of new Set(a.tags)) articleTags.push({ articleId: id, tagId: tagId(t) });
-    for (const c of a.corrections ?? []) corrections.push({ id: corrections.length + 1, articleId: id, text: c.text, createdAt: new Date(c.at) });
+    for (const c of a.corrections ?? [])
+      corrections.push({ id: corrections.length + 1, articleId: id, text: c.text, createdAt: new Date(c.at) });
   });
 
   // Editions: a DAILY edition holds every story published that day (Pakistan time), by page.
@@ -239,7 +246,14 @@ export function planDemo(now: Date) {
   const placements: Prisma.EditionPlacementCreateManyInput[] = [];
   demo.editions.forEach((e, i) => {
     const editionId = i + 1;
-    editions.push({ id: editionId, slug: e.slug, name: e.name, kind: e.kind, date: new Date(`${e.date}T00:00:00Z`), createdAt: new Date(`${e.date}T00:00:00+05:00`) });
+    editions.push({
+      id: editionId,
+      slug: e.slug,
+      name: e.name,
+      kind: e.kind,
+      date: new Date(`${e.date}T00:00:00Z`),
+      createdAt: new Date(`${e.date}T00:00:00+05:00`),
+    });
     const pages: string[][] = e.pages ? e.pages.map((p) => [...p]) : [];
     if (!e.pages) {
       const todays = demo.articles
@@ -257,7 +271,8 @@ export function planDemo(now: Date) {
       ),
     );
   });
-  for (const extra of demo.extraPlacements) if (!demo.editions.some((e) => e.slug === extra.edition)) throw new Error(`Unknown edition ${extra.edition}`);
+  for (const extra of demo.extraPlacements)
+    if (!demo.editions.some((e) => e.slug === extra.edition)) throw new Error(`Unknown edition ${extra.edition}`);
 
   const collections: Prisma.CollectionCreateManyInput[] = demo.collections.map((c, i) => ({
     id: i + 1,
@@ -284,7 +299,21 @@ export function planDemo(now: Date) {
     }
   });
 
-  return { sections, authors, tags, media, articles, bylines, articleTags, corrections, editions, placements, collections, collectionItems, reads };
+  return {
+    sections,
+    authors,
+    tags,
+    media,
+    articles,
+    bylines,
+    articleTags,
+    corrections,
+    editions,
+    placements,
+    collections,
+    collectionItems,
+    reads,
+  };
 }
 
 // ── Generator ───────────────────────────────────────────────────────────────────────────────────

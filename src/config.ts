@@ -2,18 +2,24 @@
 // start, and a wrong value stops the process with a message naming the variable.
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65535).default(4000),
   /** A PostgreSQL server; when unset the gateway runs on embedded PGlite in DATA_DIR. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string')
+    .optional(),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
   /** Prepare repeated statements once per connection; turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21). */
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
@@ -32,7 +38,10 @@ const schema = z.object({
   /** How often Most Popular is recomputed from the read counts (by one gateway of all); 0 turns this instance's share off. */
   POPULARITY_REFRESH_MS: int(0, 86_400_000).default(60_000),
   /** Redis for story events between gateways and shared rate limits; unset = this process only. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
   /** How often the outbox relay looks for committed story events not yet sent. */
   OUTBOX_POLL_MS: int(50, 60_000).default(500),
   /** Live subscriptions one WebSocket (or SSE client) may hold at once. */
@@ -69,7 +78,7 @@ const schema = z.object({
 });
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; poolSize: number; /** Default true. */ preparedStatements?: boolean }
+  | { kind: 'postgres'; url: string; poolSize: number /** Default true. */; preparedStatements?: boolean }
   | { kind: 'pglite'; dataDir: string };
 
 function toConfig(c: z.output<typeof schema>) {

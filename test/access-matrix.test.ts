@@ -5,7 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoGateway, globalId, keyHeader, type TestGateway } from './helpers.js';
 
-type Hidden = { id: number; slug: string; headline: string; section: string; authors: number[]; authorSlugs: string[]; tags: string[]; editions: string[]; collections: string[] };
+type Hidden = {
+  id: number;
+  slug: string;
+  headline: string;
+  section: string;
+  authors: number[];
+  authorSlugs: string[];
+  tags: string[];
+  editions: string[];
+  collections: string[];
+};
 
 let gw: TestGateway;
 let hidden: Hidden[];
@@ -39,7 +49,10 @@ beforeAll(async () => {
   // The writer owns the first hidden article (their author is in its byline) but not all of them.
   const owner = rows[0]!.bylines[0]!.author;
   writerAuthorId = owner.id;
-  expect(hidden.some((h) => !h.authors.includes(writerAuthorId)), 'some hidden article is not the writer\'s').toBe(true);
+  expect(
+    hidden.some((h) => !h.authors.includes(writerAuthorId)),
+    "some hidden article is not the writer's",
+  ).toBe(true);
   roles.anonymous = {};
   roles.writer = await keyHeader(gw.db, 'WRITER', owner.slug);
   roles.editor = await keyHeader(gw.db, 'EDITOR');

@@ -47,12 +47,18 @@ describe.skipIf(onPostgres)('in a real browser', () => {
     const reuters = await demo.db.prisma.author.findUniqueOrThrow({ where: { slug: 'reuters' } });
     const headline = `Browser sees this story ${Date.now()}`;
     const call = async (query: string, variables: Record<string, unknown>) => {
-      const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...editor }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...editor },
+        body: JSON.stringify({ query, variables }),
+      });
       return (await response.json()).data;
     };
     const draft = await call(
       `mutation($input: CreateDraftInput!) { createDraft(input: $input) { ... on MutationCreateDraftSuccess { data { id } } } }`,
-      { input: { headline, section: globalId('Section', section.id), byline: [{ author: globalId('Author', reuters.id), role: 'AGENCY' }] } },
+      {
+        input: { headline, section: globalId('Section', section.id), byline: [{ author: globalId('Author', reuters.id), role: 'AGENCY' }] },
+      },
     );
     await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id: draft.createDraft.data.id });
     await expect.poll(() => page.locator('#latest li').first().locator('h3').textContent(), { timeout: 10_000 }).toBe(headline);
@@ -68,7 +74,9 @@ describe.skipIf(onPostgres)('in a real browser', () => {
     await run.click();
     await expect
       // The response pane wraps long lines; compare with whitespace collapsed.
-      .poll(async () => (await page.locator('.graphiql-response, .result-window').first().textContent())?.replace(/\s+/g, ' '), { timeout: 15_000 })
+      .poll(async () => (await page.locator('.graphiql-response, .result-window').first().textContent())?.replace(/\s+/g, ' '), {
+        timeout: 15_000,
+      })
       .toContain('"headline": "China tells its AI leaders to avoid US travel over security concerns: report"');
     await page.close();
   });

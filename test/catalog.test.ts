@@ -46,7 +46,11 @@ describe('sections', () => {
   it('a section cannot move below itself; a section with articles cannot be deleted', async () => {
     const world = await idOf('section', 'world', 'Section');
     const asia = await idOf('section', 'asia', 'Section');
-    const loop = await run(`mutation($id: ID!, $input: UpdateSectionInput!) { updateSection(id: $id, input: $input) { ${RESULT} } }`, { id: world, input: { parent: asia } }, admin);
+    const loop = await run(
+      `mutation($id: ID!, $input: UpdateSectionInput!) { updateSection(id: $id, input: $input) { ${RESULT} } }`,
+      { id: world, input: { parent: asia } },
+      admin,
+    );
     expect(loop).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['parent'] }] });
     const del = `mutation($id: ID!) { deleteSection(id: $id) { ${RESULT} ... on MutationDeleteSectionSuccess { data } } }`;
     expect((await run(del, { id: asia }, admin)).__typename).toBe('ConflictError');
@@ -58,11 +62,23 @@ describe('sections', () => {
 
 describe('authors and tags', () => {
   it('an admin adds an author; an editor adds a tag; bad input names the field', async () => {
-    const author = await run(`mutation { createAuthor(input: { slug: "ap", name: "Associated Press Desk", kind: AGENCY }) { ${RESULT} ... on MutationCreateAuthorSuccess { data { slug kind } } } }`, {}, admin);
+    const author = await run(
+      `mutation { createAuthor(input: { slug: "ap", name: "Associated Press Desk", kind: AGENCY }) { ${RESULT} ... on MutationCreateAuthorSuccess { data { slug kind } } } }`,
+      {},
+      admin,
+    );
     expect(author.__typename).toBe('ConflictError'); // the demo already has AP
-    const fresh = await run(`mutation { createAuthor(input: { slug: "kyodo", name: "Kyodo", kind: AGENCY }) { ${RESULT} ... on MutationCreateAuthorSuccess { data { slug kind } } } }`, {}, admin);
+    const fresh = await run(
+      `mutation { createAuthor(input: { slug: "kyodo", name: "Kyodo", kind: AGENCY }) { ${RESULT} ... on MutationCreateAuthorSuccess { data { slug kind } } } }`,
+      {},
+      admin,
+    );
     expect(fresh.data).toEqual({ slug: 'kyodo', kind: 'AGENCY' });
-    const tag = await run(`mutation { createTag(input: { slug: "monsoon", name: "Monsoon", kind: TOPIC }) { ${RESULT} ... on MutationCreateTagSuccess { data { slug } } } }`, {}, editor);
+    const tag = await run(
+      `mutation { createTag(input: { slug: "monsoon", name: "Monsoon", kind: TOPIC }) { ${RESULT} ... on MutationCreateTagSuccess { data { slug } } } }`,
+      {},
+      editor,
+    );
     expect(tag.data.slug).toBe('monsoon');
     const bad = await run(`mutation { createTag(input: { slug: "Bad Slug", name: "" }) { ${RESULT} } }`, {}, editor);
     expect(bad.issues.map((i: any) => i.path[0]).sort()).toEqual(['name', 'slug']);
@@ -71,17 +87,43 @@ describe('authors and tags', () => {
 
 describe('editions and collections', () => {
   it('placements are replaced as a whole, validated, and announced as a story event', async () => {
-    const edition = (await run(`mutation { createEdition(input: { date: "2025-03-02", name: "E-Paper | March 02, 2025" }) { ${RESULT} ... on MutationCreateEditionSuccess { data { id slug kind } } } }`, {}, editor)).data;
+    const edition = (
+      await run(
+        `mutation { createEdition(input: { date: "2025-03-02", name: "E-Paper | March 02, 2025" }) { ${RESULT} ... on MutationCreateEditionSuccess { data { id slug kind } } } }`,
+        {},
+        editor,
+      )
+    ).data;
     expect(edition).toMatchObject({ slug: 'daily-2025-03-02', kind: 'DAILY' });
     const a = await idOf('article', 'china-tells-ai-leaders-to-avoid-us-travel', 'Article');
     const b = await idOf('article', 'haqqania-bombing', 'Article');
     const set = `mutation($id: ID!, $p: [PlacementInput!]!) { setEditionPlacements(id: $id, placements: $p) { ${RESULT} ... on MutationSetEditionPlacementsSuccess { data { placements { page position article { slug } } } } } }`;
     const events = () => gw.db.prisma.storyEvent.count({ where: { type: 'EDITION_UPDATED' } });
     const before = await events();
-    const clash = await run(set, { id: edition.id, p: [{ article: a, page: 1, position: 1 }, { article: b, page: 1, position: 1 }] }, editor);
+    const clash = await run(
+      set,
+      {
+        id: edition.id,
+        p: [
+          { article: a, page: 1, position: 1 },
+          { article: b, page: 1, position: 1 },
+        ],
+      },
+      editor,
+    );
     expect(clash.__typename).toBe('ValidationError');
     expect(await events()).toBe(before);
-    const ok = await run(set, { id: edition.id, p: [{ article: b, page: 2, position: 1 }, { article: a, page: 1, position: 1 }] }, editor);
+    const ok = await run(
+      set,
+      {
+        id: edition.id,
+        p: [
+          { article: b, page: 2, position: 1 },
+          { article: a, page: 1, position: 1 },
+        ],
+      },
+      editor,
+    );
     expect(ok.data.placements).toEqual([
       { page: 1, position: 1, article: { slug: 'china-tells-ai-leaders-to-avoid-us-travel' } },
       { page: 2, position: 1, article: { slug: 'haqqania-bombing' } },
@@ -91,7 +133,13 @@ describe('editions and collections', () => {
   });
 
   it('a collection takes exactly the given articles in order', async () => {
-    const created = (await run(`mutation { createCollection(input: { slug: "elections", name: "Elections" }) { ${RESULT} ... on MutationCreateCollectionSuccess { data { id } } } }`, {}, editor)).data;
+    const created = (
+      await run(
+        `mutation { createCollection(input: { slug: "elections", name: "Elections" }) { ${RESULT} ... on MutationCreateCollectionSuccess { data { id } } } }`,
+        {},
+        editor,
+      )
+    ).data;
     const ids = await Promise.all(['haqqania-bombing', 'exceptional-assembly', 'no-remorse'].map((s) => idOf('article', s, 'Article')));
     const set = `mutation($id: ID!, $a: [ID!]!) { setCollectionItems(id: $id, articles: $a) { ${RESULT} ... on MutationSetCollectionItemsSuccess { data { articles { slug } } } } }`;
     const result = await run(set, { id: created.id, a: ids }, editor);
@@ -106,11 +154,15 @@ describe.skipIf(onPostgres)('the apikey script', () => {
   it('creates the first admin key on a fresh database, shown once, stored hashed', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-keys-'));
     try {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/apikey.ts', 'create', '--role', 'ADMIN', '--name', 'First admin'], {
-        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/apikey.ts', 'create', '--role', 'ADMIN', '--name', 'First admin'],
+        {
+          env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       expect(result.status, result.stderr).toBe(0);
       const key = /(nrk_\S+)/.exec(result.stdout)?.[1];
       expect(key).toBeTruthy();

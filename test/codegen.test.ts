@@ -12,7 +12,14 @@ describe('GraphQL Code Generator', () => {
       const [target] = Object.values(config.generates);
       await generate({ ...config, silent: true, generates: { [`${out}/`]: target! } }, true);
       const types = await readFile(path.join(out, 'graphql.ts'), 'utf8');
-      for (const name of ['ArticlePageDocument', 'SectionFrontDocument', 'EditionFrontDocument', 'SearchDocument', 'FrontPageDocument', 'LiveStoriesDocument']) {
+      for (const name of [
+        'ArticlePageDocument',
+        'SectionFrontDocument',
+        'EditionFrontDocument',
+        'SearchDocument',
+        'FrontPageDocument',
+        'LiveStoriesDocument',
+      ]) {
         expect(types).toContain(`export const ${name}`);
       }
       expect(types).toMatch(/export type ArticlePageQuery = /);

@@ -65,7 +65,11 @@ describe('API keys', () => {
   it('anonymous without a header; a bad, unknown or revoked key is a 401', async () => {
     expect((await gw.query('{ viewer { role } }')).data).toEqual({ viewer: null });
     expect((await gw.query('{ viewer { name role } }', {}, editor)).data?.viewer.role).toBe('EDITOR');
-    const created = await run(`mutation { createApiKey(input: { name: "temp", role: EDITOR }) { ${RESULT} ... on MutationCreateApiKeySuccess { data { key apiKey { id prefix } } } } }`, {}, admin);
+    const created = await run(
+      `mutation { createApiKey(input: { name: "temp", role: EDITOR }) { ${RESULT} ... on MutationCreateApiKeySuccess { data { key apiKey { id prefix } } } } }`,
+      {},
+      admin,
+    );
     const key = created.data.key as string;
     expect(key.startsWith(created.data.apiKey.prefix)).toBe(true);
     const stored = await gw.db.prisma.apiKey.findFirstOrThrow({ where: { prefix: created.data.apiKey.prefix } });
@@ -109,7 +113,13 @@ describe('drafts', () => {
     const before = await counts();
     const result = await run(CREATE, { input: { headline: 'Port strike enters third day', section: worldId, tags: [chinaTagId] } }, writer);
     expect(result.__typename).toBe('MutationCreateDraftSuccess');
-    expect(result.data).toMatchObject({ slug: 'port-strike-enters-third-day', status: 'DRAFT', version: 1, section: { slug: 'world' }, tags: [{ slug: 'china' }] });
+    expect(result.data).toMatchObject({
+      slug: 'port-strike-enters-third-day',
+      status: 'DRAFT',
+      version: 1,
+      section: { slug: 'world' },
+      tags: [{ slug: 'china' }],
+    });
     expect(result.data.byline).toHaveLength(1);
     expect((await gw.query(`{ article(slug: "port-strike-enters-third-day") { id } }`)).data?.article).toBeNull();
     expect(await counts()).toMatchObject({ articles: before.articles + 1, events: before.events });
@@ -135,7 +145,11 @@ describe('drafts', () => {
     );
     expect(result.__typename).toBe('ValidationError');
     expect(result.issues.map((i: any) => i.path.join('.'))).toEqual(expect.arrayContaining(['headline', 'slug', 'heroMedia.url']));
-    const refs = await run(CREATE, { input: { headline: 'Fine', section: asiaId, byline: [{ author: globalId('Author', 999999) }], tags: [globalId('Tag', 999999)] } }, editor);
+    const refs = await run(
+      CREATE,
+      { input: { headline: 'Fine', section: asiaId, byline: [{ author: globalId('Author', 999999) }], tags: [globalId('Tag', 999999)] } },
+      editor,
+    );
     expect(refs.__typename).toBe('ValidationError');
     expect(refs.issues.map((i: any) => i.path.join('.'))).toEqual(['byline.0.author', 'tags.0']);
     expect(await counts()).toEqual(before);
@@ -145,7 +159,11 @@ describe('drafts', () => {
     const taken = await run(CREATE, { input: { headline: 'Anything', slug: MAIN_STORY, section: asiaId } }, editor);
     expect(taken).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
     expect((await run(CREATE, { input: { headline: 'x', section: asiaId } })).__typename).toBe('ForbiddenError');
-    const notOwn = await run(CREATE, { input: { headline: 'x', section: asiaId, byline: [{ author: reutersId, role: 'AGENCY' }] } }, writer);
+    const notOwn = await run(
+      CREATE,
+      { input: { headline: 'x', section: asiaId, byline: [{ author: reutersId, role: 'AGENCY' }] } },
+      writer,
+    );
     expect(notOwn.__typename).toBe('ValidationError');
   });
 });
@@ -157,7 +175,13 @@ describe('editing', () => {
     expect(first.data).toMatchObject({ version: 2, headline: 'Budget talks resume', updatedAt: null });
     const stale = await run(UPDATE, { id: draft.id, version: 1, input: { headline: 'Overwrite' } }, editor);
     expect(stale).toMatchObject({ __typename: 'ConflictError', currentVersion: 2 });
-    const { article } = (await gw.query(`query($id: ID!) { article(id: $id, preview: true) { headline revisions { version headline replacedBy } } }`, { id: draft.id }, editor)).data!;
+    const { article } = (
+      await gw.query(
+        `query($id: ID!) { article(id: $id, preview: true) { headline revisions { version headline replacedBy } } }`,
+        { id: draft.id },
+        editor,
+      )
+    ).data!;
     expect(article.headline).toBe('Budget talks resume');
     expect(article.revisions).toEqual([{ version: 1, headline: 'Budget talks', replacedBy: 'editor key' }]);
     const anonymous = await gw.query(`{ article(slug: "${MAIN_STORY}") { revisions { version } } }`);
@@ -178,12 +202,18 @@ describe('editing', () => {
 
   it('writers edit only their own drafts and cannot publish', async () => {
     const mine = (await run(CREATE, { input: { headline: 'Writer story', section: worldId } }, writer)).data;
-    expect((await run(UPDATE, { id: mine.id, version: 1, input: { summary: 'A dek.' } }, writer)).__typename).toBe('MutationUpdateArticleSuccess');
-    expect((await run(UPDATE, { id: mine.id, version: 2, input: { summary: 'Mine now.' } }, otherWriter)).__typename).toBe('ForbiddenError');
+    expect((await run(UPDATE, { id: mine.id, version: 1, input: { summary: 'A dek.' } }, writer)).__typename).toBe(
+      'MutationUpdateArticleSuccess',
+    );
+    expect((await run(UPDATE, { id: mine.id, version: 2, input: { summary: 'Mine now.' } }, otherWriter)).__typename).toBe(
+      'ForbiddenError',
+    );
     expect((await run(action('publishArticle'), { id: mine.id }, writer)).__typename).toBe('ForbiddenError');
     const published = await run(action('publishArticle'), { id: mine.id }, editor);
     expect(published.data.status).toBe('PUBLISHED');
-    expect((await run(UPDATE, { id: mine.id, version: published.data.version, input: { summary: 'x' } }, writer)).__typename).toBe('ForbiddenError');
+    expect((await run(UPDATE, { id: mine.id, version: published.data.version, input: { summary: 'x' } }, writer)).__typename).toBe(
+      'ForbiddenError',
+    );
   });
 });
 
@@ -193,19 +223,37 @@ describe('publishing', () => {
     const refused = await run(action('publishArticle'), { id: bare.id }, editor);
     expect(refused).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['byline'] }] });
 
-    const draft = (await run(CREATE, { input: { headline: 'Floods close motorway', section: asiaId, byline: [{ author: reutersId, role: 'AGENCY' }] } }, editor)).data;
-    const eventsOf = async () => (await gw.db.prisma.storyEvent.findMany({ where: { articleId: Number(Buffer.from(draft.id, 'base64').toString().split(':')[1]) }, orderBy: { id: 'asc' } })).map((e) => e.type);
+    const draft = (
+      await run(
+        CREATE,
+        { input: { headline: 'Floods close motorway', section: asiaId, byline: [{ author: reutersId, role: 'AGENCY' }] } },
+        editor,
+      )
+    ).data;
+    const eventsOf = async () =>
+      (
+        await gw.db.prisma.storyEvent.findMany({
+          where: { articleId: Number(Buffer.from(draft.id, 'base64').toString().split(':')[1]) },
+          orderBy: { id: 'asc' },
+        })
+      ).map((e) => e.type);
 
     const published = (await run(action('publishArticle'), { id: draft.id, version: 1 }, editor)).data;
     expect(published).toMatchObject({ status: 'PUBLISHED', updatedAt: null });
     expect(published.publishedAt).toBeTruthy();
-    expect((await gw.query(`{ article(slug: "floods-close-motorway") { headline } }`)).data?.article.headline).toBe('Floods close motorway');
+    expect((await gw.query(`{ article(slug: "floods-close-motorway") { headline } }`)).data?.article.headline).toBe(
+      'Floods close motorway',
+    );
     expect((await run(action('publishArticle'), { id: draft.id }, editor)).__typename).toBe('ConflictError');
 
     const edited = (await run(UPDATE, { id: draft.id, version: published.version, input: { summary: 'Heavy rain.' } }, editor)).data;
     expect(edited.updatedAt).toBeTruthy();
 
-    const corrected = await run(action('addCorrection', '$id: ID!, $text: String!', 'id: $id, text: $text'), { id: draft.id, text: 'An earlier version misnamed the motorway.' }, editor);
+    const corrected = await run(
+      action('addCorrection', '$id: ID!, $text: String!', 'id: $id, text: $text'),
+      { id: draft.id, text: 'An earlier version misnamed the motorway.' },
+      editor,
+    );
     expect(corrected.data.corrections).toEqual([{ text: 'An earlier version misnamed the motorway.' }]);
     expect(Date.parse(corrected.data.updatedAt)).toBeGreaterThanOrEqual(Date.parse(edited.updatedAt));
 
@@ -213,11 +261,16 @@ describe('publishing', () => {
     expect(unpublished.status).toBe('UNPUBLISHED');
     expect((await gw.query(`{ article(slug: "floods-close-motorway") { headline } }`)).data?.article).toBeNull();
     expect(await eventsOf()).toEqual(['PUBLISHED', 'UPDATED', 'CORRECTED', 'UNPUBLISHED']);
-    expect((await run(action('addCorrection', '$id: ID!, $text: String!', 'id: $id, text: $text'), { id: draft.id, text: 'x' }, editor)).__typename).toBe('ConflictError');
+    expect(
+      (await run(action('addCorrection', '$id: ID!, $text: String!', 'id: $id, text: $text'), { id: draft.id, text: 'x' }, editor))
+        .__typename,
+    ).toBe('ConflictError');
   });
 
   it('scheduling: only in the future; unscheduling returns to draft', async () => {
-    const draft = (await run(CREATE, { input: { headline: 'Election results at nine', section: worldId, byline: [{ author: reutersId }] } }, editor)).data;
+    const draft = (
+      await run(CREATE, { input: { headline: 'Election results at nine', section: worldId, byline: [{ author: reutersId }] } }, editor)
+    ).data;
     const schedule = action('scheduleArticle', '$id: ID!, $at: DateTime!', 'id: $id, at: $at');
     const past = await run(schedule, { id: draft.id, at: '2020-01-01T00:00:00Z' }, editor);
     expect(past.__typename).toBe('ValidationError');
@@ -241,12 +294,17 @@ describe('reads', () => {
   it('recordRead counts published articles only, one statement each', async () => {
     const main = await gw.db.prisma.article.findUniqueOrThrow({ where: { slug: MAIN_STORY } });
     const draft = await gw.db.prisma.article.findFirstOrThrow({ where: { status: 'DRAFT' } });
-    const sum = async () => (await gw.db.prisma.articleRead.aggregate({ where: { articleId: main.id }, _sum: { count: true } }))._sum.count ?? 0;
+    const sum = async () =>
+      (await gw.db.prisma.articleRead.aggregate({ where: { articleId: main.id }, _sum: { count: true } }))._sum.count ?? 0;
     const before = await sum();
-    const { count, response } = await gw.countStatements(`mutation($id: ID!) { recordRead(id: $id) }`, { id: globalId('Article', main.id) });
+    const { count, response } = await gw.countStatements(`mutation($id: ID!) { recordRead(id: $id) }`, {
+      id: globalId('Article', main.id),
+    });
     expect(response.data).toEqual({ recordRead: true });
     expect(count).toBe(1);
     expect(await sum()).toBe(before + 1);
-    expect((await gw.query(`mutation($id: ID!) { recordRead(id: $id) }`, { id: globalId('Article', draft.id) })).data).toEqual({ recordRead: false });
+    expect((await gw.query(`mutation($id: ID!) { recordRead(id: $id) }`, { id: globalId('Article', draft.id) })).data).toEqual({
+      recordRead: false,
+    });
   });
 });

@@ -20,7 +20,7 @@ async function post(body: unknown, accept = 'application/graphql-response+json')
 }
 
 describe('bad input', () => {
-  it('a malformed document is a 400 with the parser\'s message', async () => {
+  it("a malformed document is a 400 with the parser's message", async () => {
     const { status, text } = await post({ query: '{ articles(first: 2) { edges { node { slug } }' });
     expect(status).toBe(400);
     expect(JSON.parse(text).errors[0].message).toMatch(/Syntax Error/);
@@ -42,7 +42,14 @@ describe('bad input', () => {
 
   it('malformed, wrongly typed and out-of-range global ids are INVALID_ID', async () => {
     const { article } = (await gw.query(`{ article(slug: "${MAIN_STORY}") { section { id } } }`)).data!;
-    for (const id of ['not-base64!', b64('Article'), b64('Article:abc'), b64('Article:-1'), b64('Article:99999999999'), article.section.id]) {
+    for (const id of [
+      'not-base64!',
+      b64('Article'),
+      b64('Article:abc'),
+      b64('Article:-1'),
+      b64('Article:99999999999'),
+      article.section.id,
+    ]) {
       const response = await gw.query(`query($id: ID!) { article(id: $id) { slug } }`, { id });
       expect(response.errors?.[0]?.extensions?.code, id).toBe('INVALID_ID');
       expect(response.data?.article ?? null).toBeNull();

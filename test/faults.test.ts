@@ -298,18 +298,31 @@ describe('shutdown', () => {
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
       try {
         const base = `http://127.0.0.1:${port}`;
         const until = Date.now() + 150_000;
-        while (!(await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false))) {
+        while (
+          !(await fetch(`${base}/readyz`).then(
+            (r) => r.status === 200,
+            () => false,
+          ))
+        ) {
           if (Date.now() > until || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
           await pause(250);
         }
 
         // A request in flight: headers and half the body sent, the rest after SIGTERM.
         const body = JSON.stringify({ query: '{ articles(first: 1) { totalCount } }' });
-        const inFlight = httpRequest({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+        const inFlight = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path: '/graphql',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        });
         const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
           inFlight.on('response', (res) => {
             let text = '';
@@ -327,7 +340,10 @@ describe('shutdown', () => {
         const refused = await (async () => {
           const deadline = Date.now() + 3000;
           while (Date.now() < deadline) {
-            const ok = await fetch(`${base}/healthz`).then(() => false, () => true);
+            const ok = await fetch(`${base}/healthz`).then(
+              () => false,
+              () => true,
+            );
             if (ok) return true;
             await pause(50);
           }
@@ -356,7 +372,10 @@ const REDIS_PORT = 6379;
 const redisUp = await new Promise<boolean>((resolve) => {
   const socket = net.connect(REDIS_PORT, '127.0.0.1');
   socket.setTimeout(1000);
-  socket.once('connect', () => resolve(true)).once('error', () => resolve(false)).once('timeout', () => resolve(false));
+  socket
+    .once('connect', () => resolve(true))
+    .once('error', () => resolve(false))
+    .once('timeout', () => resolve(false));
 }).then((up) => {
   if (!up) console.warn(`Redis fault test skipped: nothing listens on 127.0.0.1:${REDIS_PORT}`);
   return up;
@@ -375,7 +394,12 @@ describe.skipIf(onPostgres)('rate limits without Redis: fail open, counted in me
     const gateway = createGateway({ config: testConfig({ REDIS_URL: redisUrl, RATE_LIMIT_PER_MINUTE: '3' }), db, logger });
     const http = await serve(gateway);
     const key = await keyHeader(db, 'WRITER');
-    const ask = () => fetch(`${http.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...key }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const ask = () =>
+      fetch(`${http.base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...key },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
     const warnings = () => lines.filter((line) => line.component === 'rate-limit' && line.level === 40);
     return { gateway, http, ask, warnings, lines };
   }

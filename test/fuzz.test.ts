@@ -51,7 +51,10 @@ const operations = [
     .filter((operation) => !/^subscription\b/m.test(operation.document)),
   { document: 'query($id: ID!) { node(id: $id) { id ... on Article { headline } } }', variables: { id: 'QXJ0aWNsZTox' } },
   { document: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: ['QXJ0aWNsZTox', 'U2VjdGlvbjox'] } },
-  { document: 'query($first: Int, $after: String) { articles(first: $first, after: $after) { totalCount edges { cursor node { slug } } } }', variables: { first: 3 } },
+  {
+    document: 'query($first: Int, $after: String) { articles(first: $first, after: $after) { totalCount edges { cursor node { slug } } } }',
+    variables: { first: 3 },
+  },
   { document: 'mutation($id: ID!) { recordRead(id: $id) }', variables: { id: 'QXJ0aWNsZTox' } },
   {
     document: 'mutation($input: CreateDraftInput!) { createDraft(input: $input) { __typename ... on Error { message } } }',
@@ -60,23 +63,108 @@ const operations = [
 ];
 
 const tokens = [
-  '{', '}', '(', ')', '[', ']', ':', '$', '...', '!', '=', '"', '"""', '#', ',', '|', '&', '@', '@include(if: true)', '@skip(if: $x)',
-  'query', 'mutation', 'subscription', 'fragment', 'on', 'null', 'true', 'false', '1e999', '-0', '99999999999999999999999', '0x1F', '"\\u0000"',
-  '__typename', '__schema { types { name } }', '__type(name: "Article") { name }', 'article', 'articles(first: 100000)', 'articles(first: -1)',
-  'first: 2147483648', 'slug', 'headline', 'edges', 'node', 'section', 'related(first: 100)', 'body', 'search(query: "")', '\u00e9', '\u{1F4F0}',
-  '\t', '\n', '\r', '\u2028', '\ufeff',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '$',
+  '...',
+  '!',
+  '=',
+  '"',
+  '"""',
+  '#',
+  ',',
+  '|',
+  '&',
+  '@',
+  '@include(if: true)',
+  '@skip(if: $x)',
+  'query',
+  'mutation',
+  'subscription',
+  'fragment',
+  'on',
+  'null',
+  'true',
+  'false',
+  '1e999',
+  '-0',
+  '99999999999999999999999',
+  '0x1F',
+  '"\\u0000"',
+  '__typename',
+  '__schema { types { name } }',
+  '__type(name: "Article") { name }',
+  'article',
+  'articles(first: 100000)',
+  'articles(first: -1)',
+  'first: 2147483648',
+  'slug',
+  'headline',
+  'edges',
+  'node',
+  'section',
+  'related(first: 100)',
+  'body',
+  'search(query: "")',
+  '\u00e9',
+  '\u{1F4F0}',
+  '\t',
+  '\n',
+  '\r',
+  '\u2028',
+  '\ufeff',
 ];
 const name = (r: Random) => `f${Array.from({ length: 1 + r.int(7) }, () => String.fromCharCode(97 + r.int(26))).join('')}`;
 
 const extremes: unknown[] = [
-  null, true, false, 0, -1, 1.5, 2 ** 31, 2 ** 53 + 2, -(2 ** 63), 1e308, -1e308, Number.MIN_VALUE, '', ' ', '0', 'null', 'NaN', '-Infinity',
-  'x'.repeat(10_000), '\u0000', '\ud800', '\u{1F4F0}'.repeat(100), '<script>alert(1)</script>', "'; DROP TABLE article; --",
-  '2025-02-30', '9999-99-99', 'QXJ0aWNsZTox', 'QXJ0aWNsZTotMQ==', 'not-base64!', [], [null], [[[]]], {}, { __proto__: { polluted: true } },
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 31,
+  2 ** 53 + 2,
+  -(2 ** 63),
+  1e308,
+  -1e308,
+  Number.MIN_VALUE,
+  '',
+  ' ',
+  '0',
+  'null',
+  'NaN',
+  '-Infinity',
+  'x'.repeat(10_000),
+  '\u0000',
+  '\ud800',
+  '\u{1F4F0}'.repeat(100),
+  '<script>alert(1)</script>',
+  "'; DROP TABLE article; --",
+  '2025-02-30',
+  '9999-99-99',
+  'QXJ0aWNsZTox',
+  'QXJ0aWNsZTotMQ==',
+  'not-base64!',
+  [],
+  [null],
+  [[[]]],
+  {},
+  { __proto__: { polluted: true } },
   { constructor: { prototype: { polluted: true } } },
 ];
 const deepObject = (depth: number): unknown => (depth === 0 ? 'leaf' : { a: deepObject(depth - 1) });
 const randomValue = (r: Random): unknown =>
-  r.chance(0.1) ? deepObject(1 + r.int(200)) : r.chance(0.1) ? Array.from({ length: r.int(1000) }, () => r.pick(extremes)) : r.pick(extremes);
+  r.chance(0.1)
+    ? deepObject(1 + r.int(200))
+    : r.chance(0.1)
+      ? Array.from({ length: r.int(1000) }, () => r.pick(extremes))
+      : r.pick(extremes);
 
 // ---------------------------------------------------------------------------------------------
 // Mutations of a document and its variables.
@@ -87,14 +175,29 @@ function mutateDocument(r: Random, document: string): string {
     const at = r.int(doc.length + 1);
     const span = 1 + r.int(40);
     switch (r.int(8)) {
-      case 0: doc = doc.slice(0, at) + doc.slice(at + span); break; // delete
-      case 1: doc = doc.slice(0, at) + doc.slice(at, at + span).repeat(2 + r.int(3)) + doc.slice(at); break; // duplicate
-      case 2: doc = `${doc.slice(0, at)} ${r.pick(tokens)} ${doc.slice(at)}`; break; // insert a token
-      case 3: doc = `${doc.slice(0, at)} ${name(r)} ${doc.slice(at)}`; break; // an unknown name
-      case 4: doc = doc.slice(0, at); break; // truncate
-      case 5: doc = doc.slice(0, at) + String.fromCharCode(r.int(0x3000)) + doc.slice(at + 1); break; // one odd character
-      case 6: doc = doc.replace(/\b(first|last): *\d+/, `$1: ${r.pick(['0', '-5', '101', '1000000', '2147483648', '1.5', '"5"', 'null'])}`); break;
-      default: doc = `${doc.slice(0, at)}${'{ '.repeat(r.int(60))}${doc.slice(at)}`; // nesting
+      case 0:
+        doc = doc.slice(0, at) + doc.slice(at + span);
+        break; // delete
+      case 1:
+        doc = doc.slice(0, at) + doc.slice(at, at + span).repeat(2 + r.int(3)) + doc.slice(at);
+        break; // duplicate
+      case 2:
+        doc = `${doc.slice(0, at)} ${r.pick(tokens)} ${doc.slice(at)}`;
+        break; // insert a token
+      case 3:
+        doc = `${doc.slice(0, at)} ${name(r)} ${doc.slice(at)}`;
+        break; // an unknown name
+      case 4:
+        doc = doc.slice(0, at);
+        break; // truncate
+      case 5:
+        doc = doc.slice(0, at) + String.fromCharCode(r.int(0x3000)) + doc.slice(at + 1);
+        break; // one odd character
+      case 6:
+        doc = doc.replace(/\b(first|last): *\d+/, `$1: ${r.pick(['0', '-5', '101', '1000000', '2147483648', '1.5', '"5"', 'null'])}`);
+        break;
+      default:
+        doc = `${doc.slice(0, at)}${'{ '.repeat(r.int(60))}${doc.slice(at)}`; // nesting
     }
   }
   return doc;
@@ -118,27 +221,74 @@ function mutateVariables(r: Random, variables: Record<string, unknown>): unknown
 type Case = { kind: string; method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array };
 
 const accepts = [
-  'application/graphql-response+json', 'application/json', '*/*', 'text/html', 'application/xml', 'text/event-stream', 'multipart/mixed',
-  'application/graphql-response+json;q=0, application/json;q=0', 'application/json;charset=latin1', ';;;', '',
+  'application/graphql-response+json',
+  'application/json',
+  '*/*',
+  'text/html',
+  'application/xml',
+  'text/event-stream',
+  'multipart/mixed',
+  'application/graphql-response+json;q=0, application/json;q=0',
+  'application/json;charset=latin1',
+  ';;;',
+  '',
 ];
 const contentTypes = [
-  'application/json', 'application/json; charset=utf-8', 'application/graphql-response+json', 'application/graphql+json', 'application/graphql',
-  'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=fuzz', 'application/octet-stream', 'application/json; charset=utf-16',
-  'application/json, text/plain', ';;;', 'x'.repeat(2000),
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/graphql-response+json',
+  'application/graphql+json',
+  'application/graphql',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=fuzz',
+  'application/octet-stream',
+  'application/json; charset=utf-16',
+  'application/json, text/plain',
+  ';;;',
+  'x'.repeat(2000),
 ];
 const latin1 = (r: Random, length: number) => Array.from({ length }, () => String.fromCharCode(0x20 + r.int(0x5f))).join('');
 const authorizations = (r: Random) =>
   r.pick([
-    'Bearer', 'Bearer ', `Bearer nrk_${latin1(r, 43).replace(/\s/g, '')}`, 'Basic dXNlcjpwYXNz', 'bearer a b', `Bearer ${'a'.repeat(8000)}`,
-    latin1(r, 1 + r.int(80)), 'Bearer nrk_', 'Bearer \u00ff\u00fe',
+    'Bearer',
+    'Bearer ',
+    `Bearer nrk_${latin1(r, 43).replace(/\s/g, '')}`,
+    'Basic dXNlcjpwYXNz',
+    'bearer a b',
+    `Bearer ${'a'.repeat(8000)}`,
+    latin1(r, 1 + r.int(80)),
+    'Bearer nrk_',
+    'Bearer \u00ff\u00fe',
   ]);
 const badJson = [
-  '', '{', '}', 'null', '[]', '1', '"x"', 'true', '{"query": 1}', '{"query": ["{ __typename }"]}', '{"query": {"a": 1}}', '{"query": null}',
-  '{"query": "{ __typename }", "variables": "x"}', '{"query": "{ __typename }", "variables": [1]}', '{"query": "{ __typename }", "operationName": 5}',
-  '{"query": "{ __typename }", "operationName": "Nope"}', '{"query": "{ __typename }", "extensions": []}', '{"query": "{ __typename }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}',
-  '{"query": "{ __typename }", "__proto__": {"polluted": 1}}', '{"query": "{ __typename }"}garbage', '{"query": "{ __typename }",}', "{'query': '{ __typename }'}",
-  `{"query": "${'['.repeat(5000)}"}`, '['.repeat(20_000) + ']'.repeat(20_000), `{"a":`.repeat(5000),
-  '{"query": "{ __typename }", "query": "{ articles { totalCount } }"}', '\ufeff{"query": "{ __typename }"}',
+  '',
+  '{',
+  '}',
+  'null',
+  '[]',
+  '1',
+  '"x"',
+  'true',
+  '{"query": 1}',
+  '{"query": ["{ __typename }"]}',
+  '{"query": {"a": 1}}',
+  '{"query": null}',
+  '{"query": "{ __typename }", "variables": "x"}',
+  '{"query": "{ __typename }", "variables": [1]}',
+  '{"query": "{ __typename }", "operationName": 5}',
+  '{"query": "{ __typename }", "operationName": "Nope"}',
+  '{"query": "{ __typename }", "extensions": []}',
+  '{"query": "{ __typename }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}',
+  '{"query": "{ __typename }", "__proto__": {"polluted": 1}}',
+  '{"query": "{ __typename }"}garbage',
+  '{"query": "{ __typename }",}',
+  "{'query': '{ __typename }'}",
+  `{"query": "${'['.repeat(5000)}"}`,
+  '['.repeat(20_000) + ']'.repeat(20_000),
+  `{"a":`.repeat(5000),
+  '{"query": "{ __typename }", "query": "{ articles { totalCount } }"}',
+  '\ufeff{"query": "{ __typename }"}',
 ];
 
 function randomBytes(r: Random, length: number): Uint8Array {
@@ -178,7 +328,9 @@ function makeCase(r: Random): Case {
     body = JSON.stringify({ query: operation.document, variables: mutateVariables(r, operation.variables) });
   } else if (kind < 73) {
     label = 'token soup';
-    body = JSON.stringify({ query: Array.from({ length: 1 + r.int(80) }, () => (r.chance(0.7) ? r.pick(tokens) : name(r))).join(r.pick([' ', '', '\n'])) });
+    body = JSON.stringify({
+      query: Array.from({ length: 1 + r.int(80) }, () => (r.chance(0.7) ? r.pick(tokens) : name(r))).join(r.pick([' ', '', '\n'])),
+    });
   } else if (kind < 83) {
     label = 'bad JSON';
     body = r.pick(badJson);
@@ -186,10 +338,17 @@ function makeCase(r: Random): Case {
     label = 'not UTF-8';
     const valid = new TextEncoder().encode(JSON.stringify({ query: operation.document, variables: operation.variables }));
     const at = r.int(valid.length);
-    body = r.chance(0.5) ? randomBytes(r, 1 + r.int(2000)) : Uint8Array.from([...valid.slice(0, at), ...randomBytes(r, 1 + r.int(8)), ...valid.slice(at)]);
+    body = r.chance(0.5)
+      ? randomBytes(r, 1 + r.int(2000))
+      : Uint8Array.from([...valid.slice(0, at), ...randomBytes(r, 1 + r.int(8)), ...valid.slice(at)]);
   } else if (kind < 95) {
     label = 'odd fields';
-    body = JSON.stringify({ query: operation.document, variables: operation.variables, operationName: r.pick([null, 5, [], name(r), 'ArticlePage']), [name(r)]: randomValue(r) });
+    body = JSON.stringify({
+      query: operation.document,
+      variables: operation.variables,
+      operationName: r.pick([null, 5, [], name(r), 'ArticlePage']),
+      [name(r)]: randomValue(r),
+    });
   } else {
     label = 'valid';
     body = JSON.stringify({ query: operation.document, variables: operation.variables });
@@ -200,7 +359,10 @@ function makeCase(r: Random): Case {
 // ---------------------------------------------------------------------------------------------
 
 /** SQL, driver and runtime details; GraphiQL's HTML page (static) is not checked. */
-const LEAKS = [/\bSELECT\b|\bINSERT INTO\b|\bFROM "|node_modules|\/(?:work|home|usr|tmp|src)\/|\.[jt]s:\d+|\bat \S+ \(|\bECONN[A-Z]+|\bpg_/, /prisma|\bstack\b/i];
+const LEAKS = [
+  /\bSELECT\b|\bINSERT INTO\b|\bFROM "|node_modules|\/(?:work|home|usr|tmp|src)\/|\.[jt]s:\d+|\bat \S+ \(|\bECONN[A-Z]+|\bpg_/,
+  /prisma|\bstack\b/i,
+];
 
 describe('fuzzing the HTTP endpoint', () => {
   it(`${CASES} random and malformed requests (seed ${SEED}): no 5xx, no crash, no leak`, { timeout: 180_000 }, async () => {
@@ -247,10 +409,12 @@ describe('fuzzing the HTTP endpoint', () => {
         }
         for (const error of body?.errors ?? []) {
           if (typeof error.message !== 'string') problems.push('an error without a message');
-          if (typeof error.extensions?.code !== 'string') problems.push(`an error without extensions.code: ${JSON.stringify(error).slice(0, 200)}`);
+          if (typeof error.extensions?.code !== 'string')
+            problems.push(`an error without extensions.code: ${JSON.stringify(error).slice(0, 200)}`);
           // A masked error says nothing but where it happened.
           if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-            if (error.message !== 'Unexpected error.' || Object.keys(error.extensions).length !== 1) problems.push(`a masked error that says more: ${JSON.stringify(error)}`);
+            if (error.message !== 'Unexpected error.' || Object.keys(error.extensions).length !== 1)
+              problems.push(`a masked error that says more: ${JSON.stringify(error)}`);
           }
         }
       }

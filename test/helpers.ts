@@ -62,7 +62,10 @@ export type TestGateway = Gateway & {
   /** POSTs one operation in-process and returns the parsed body. */
   query<T = any>(document: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Runs an operation and returns how many SQL statements it caused. */
-  countStatements(document: string, variables?: Record<string, unknown>): Promise<{ count: number; response: GraphQLResponse; sql: string[] }>;
+  countStatements(
+    document: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ count: number; response: GraphQLResponse; sql: string[] }>;
 };
 
 export function createTestGateway(db: TestDatabase, config = testConfig()): TestGateway {

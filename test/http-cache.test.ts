@@ -57,7 +57,10 @@ async function serve(overrides: Record<string, string> = {}) {
 let requestCounter = 0;
 
 /** One request; returns the response, its bytes, the SQL it caused, and its log line. */
-async function send(gateway: RunningGateway, init: { method?: 'GET' | 'POST'; query?: string; variables?: Record<string, unknown>; body?: string; headers?: Record<string, string> }) {
+async function send(
+  gateway: RunningGateway,
+  init: { method?: 'GET' | 'POST'; query?: string; variables?: Record<string, unknown>; body?: string; headers?: Record<string, string> },
+) {
   const reqId = `t${++requestCounter}`;
   const method = init.method ?? 'POST';
   const headers: Record<string, string> = { accept: GRAPHQL_RESPONSE, 'x-request-id': reqId, ...init.headers };
@@ -100,7 +103,10 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 }
 
 const correct = (gateway: RunningGateway, articleId: number, text: string) =>
-  mutate(gateway, 'mutation($id: ID!, $text: String!) { addCorrection(id: $id, text: $text) { __typename } }', { id: globalId('Article', articleId), text });
+  mutate(gateway, 'mutation($id: ID!, $text: String!) { addCorrection(id: $id, text: $text) { __typename } }', {
+    id: globalId('Article', articleId),
+    text,
+  });
 
 describe('serving stored responses', () => {
   let gw: RunningGateway;
@@ -125,16 +131,44 @@ describe('serving stored responses', () => {
       expect(again.bytes.equals(first.bytes)).toBe(true);
       ids.add(again.response.headers.get('x-request-id'));
       expect(again.response.headers.get('x-request-id')).toBe(again.reqId); // a sane incoming id is kept
-      for (const name of ['content-type', 'cache-control', 'etag', 'last-modified', 'surrogate-key', 'vary', 'access-control-allow-origin']) {
+      for (const name of [
+        'content-type',
+        'cache-control',
+        'etag',
+        'last-modified',
+        'surrogate-key',
+        'vary',
+        'access-control-allow-origin',
+      ]) {
         expect(again.response.headers.get(name), name).toBe(first.response.headers.get(name));
       }
       expect(again.response.headers.get('content-length')).toBe(String(first.bytes.length));
-      expect(again.log).toMatchObject({ reqId: again.reqId, method: 'POST', path: '/graphql', status: 200, operation: 'ArticlePage', operationType: 'query', cache: 'hit', durationMs: expect.any(Number) });
+      expect(again.log).toMatchObject({
+        reqId: again.reqId,
+        method: 'POST',
+        path: '/graphql',
+        status: 200,
+        operation: 'ArticlePage',
+        operationType: 'query',
+        cache: 'hit',
+        durationMs: expect.any(Number),
+      });
     }
     expect(ids.size).toBe(4);
     // Without an incoming id each hit gets a new UUID.
-    const plain = await Promise.all([0, 1].map(() => fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: GRAPHQL_RESPONSE }, body: JSON.stringify({ query: ARTICLE_PAGE, variables: PAGE_VARIABLES }) })));
-    expect(plain.map((r) => r.headers.get('x-request-id'))).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    const plain = await Promise.all(
+      [0, 1].map(() =>
+        fetch(gw.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: GRAPHQL_RESPONSE },
+          body: JSON.stringify({ query: ARTICLE_PAGE, variables: PAGE_VARIABLES }),
+        }),
+      ),
+    );
+    expect(plain.map((r) => r.headers.get('x-request-id'))).toEqual([
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+    ]);
     expect(plain[0]!.headers.get('x-request-id')).not.toBe(plain[1]!.headers.get('x-request-id'));
 
     const metricsAfter = await scrape(gw);
@@ -229,9 +263,13 @@ describe('serving stored responses', () => {
   });
 
   it('mutations are never stored nor coalesced: identical anonymous recordReads all run', async () => {
-    const reads = () => db.prisma.articleRead.aggregate({ where: { articleId: mainStoryId }, _sum: { count: true } }).then((r) => r._sum.count ?? 0);
+    const reads = () =>
+      db.prisma.articleRead.aggregate({ where: { articleId: mainStoryId }, _sum: { count: true } }).then((r) => r._sum.count ?? 0);
     const before = await reads();
-    const body = JSON.stringify({ query: 'mutation Read($id: ID!) { recordRead(id: $id) }', variables: { id: globalId('Article', mainStoryId) } });
+    const body = JSON.stringify({
+      query: 'mutation Read($id: ID!) { recordRead(id: $id) }',
+      variables: { id: globalId('Article', mainStoryId) },
+    });
     const size = gw.httpCache!.size;
     const answers = await Promise.all(Array.from({ length: 5 }, () => send(gw, { body })));
     for (const answer of answers) {
@@ -286,7 +324,13 @@ describe('purges', () => {
     const created = await mutate(
       gw,
       `mutation($input: CreateDraftInput!) { createDraft(input: $input) { __typename ... on MutationCreateDraftSuccess { data { id slug } } } }`,
-      { input: { headline: `Breaking ${Date.now()}`, section: globalId('Section', section.id), byline: [{ author: globalId('Author', reuters.id), role: 'AGENCY' }] } },
+      {
+        input: {
+          headline: `Breaking ${Date.now()}`,
+          section: globalId('Section', section.id),
+          byline: [{ author: globalId('Author', reuters.id), role: 'AGENCY' }],
+        },
+      },
     );
     expect(created.__typename).toBe('MutationCreateDraftSuccess');
     // A draft is no story event for readers: the cached list is still right.
@@ -321,7 +365,9 @@ describe('purges', () => {
     expect(results.filter((r) => r === 'coalesced').length).toBeGreaterThan(0);
     const metricsAfter = await scrape(gw);
     const counter = 'newsroom_http_cache_requests_total';
-    expect(metric(metricsAfter, counter, { result: 'coalesced' }) - metric(metricsBefore, counter, { result: 'coalesced' })).toBe(results.filter((r) => r === 'coalesced').length);
+    expect(metric(metricsAfter, counter, { result: 'coalesced' }) - metric(metricsBefore, counter, { result: 'coalesced' })).toBe(
+      results.filter((r) => r === 'coalesced').length,
+    );
   });
 });
 
@@ -350,15 +396,20 @@ describe('stale-while-revalidate', () => {
     // One refresh in the background, then a fresh copy.
     let fresh: Awaited<ReturnType<typeof send>> | undefined;
     await expect
-      .poll(async () => {
-        fresh = await send(gw, { query, variables });
-        return fresh.log!.cache;
-      }, { timeout: 1500, interval: 20 })
+      .poll(
+        async () => {
+          fresh = await send(gw, { query, variables });
+          return fresh.log!.cache;
+        },
+        { timeout: 1500, interval: 20 },
+      )
       .toBe('hit');
     expect(fresh!.response.headers.get('age')).toBe('0');
     expect(fresh!.response.headers.get('last-modified')).not.toBe(first.response.headers.get('last-modified'));
     expect(db.statements.length - before).toBe(oneExecution);
-    const refreshLog = logs.filter((line) => line.msg === 'request' && line.operation === 'Stale' && line.time >= born + 2000 && line.cache === undefined);
+    const refreshLog = logs.filter(
+      (line) => line.msg === 'request' && line.operation === 'Stale' && line.time >= born + 2000 && line.cache === undefined,
+    );
     expect(refreshLog).toHaveLength(1);
 
     // Stale again, then purged: the next request is answered by yoga with the correction.

@@ -65,7 +65,10 @@ describe('media types and status codes', () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
-    const variables = await post({ query: 'query($n: Int) { articles(first: $n) { totalCount } }', variables: { n: 'ten' } }, GRAPHQL_RESPONSE);
+    const variables = await post(
+      { query: 'query($n: Int) { articles(first: $n) { totalCount } }', variables: { n: 'ten' } },
+      GRAPHQL_RESPONSE,
+    );
     expect(variables.status).toBe(400);
     expect(variables.body.errors[0]).toMatchObject({ message: expect.stringMatching(/\$n/), extensions: { code: 'BAD_USER_INPUT' } });
     expect(variables.body.errors[0].locations).toHaveLength(1);
@@ -101,7 +104,11 @@ describe('media types and status codes', () => {
 
   it('methods other than GET and POST are a 405 naming the allowed ones', async () => {
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
-      const response = await send({ method, headers: { 'content-type': 'application/json' }, body: method === 'DELETE' ? undefined : JSON.stringify({ query: ok }) });
+      const response = await send({
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'DELETE' ? undefined : JSON.stringify({ query: ok }),
+      });
       expect(response.status, method).toBe(405);
       expect(response.headers.get('allow'), method).toMatch(/GET.*POST|POST.*GET/);
     }
@@ -147,7 +154,11 @@ describe('CSRF prevention', () => {
   it('refuses simple POSTs (text/plain, form, multipart) and accepts JSON POSTs without any extra header', async () => {
     const textPlain = await send({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: ok }) });
     expect(textPlain.status).toBe(403);
-    const form = await send({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent(ok)}` });
+    const form = await send({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(ok)}`,
+    });
     expect(form.status).toBe(403);
     const multipart = new FormData();
     multipart.set('operations', JSON.stringify({ query: ok }));
@@ -211,7 +222,11 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     expect(response.headers.get('access-control-allow-methods')).toBeNull();
     const request = await send(
-      { method: 'POST', headers: { origin: 'https://evil.example.net', 'content-type': 'application/json' }, body: JSON.stringify({ query: ok }) },
+      {
+        method: 'POST',
+        headers: { origin: 'https://evil.example.net', 'content-type': 'application/json' },
+        body: JSON.stringify({ query: ok }),
+      },
       listed,
     );
     expect(request.headers.get('access-control-allow-origin')).toBeNull();

@@ -50,12 +50,15 @@ function rawPost(port: number, headers: Record<string, string>, write: (chunk: (
   return new Promise<{ status: number; body: string; sentBytes: number }>((resolve, reject) => {
     let sentBytes = 0;
     let answered = false;
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      answered = true;
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body, sentBytes }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        answered = true;
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body, sentBytes }));
+      },
+    );
     req.on('error', (error) => (answered ? undefined : reject(error)));
     req.flushHeaders();
     void write((data) => {
@@ -167,10 +170,14 @@ describe('query limits (graphql-armor)', () => {
   });
 
   it('directives: more than 50 are refused', async () => {
-    expectLimited(await post(gw, { query: `{ ${'__typename @include(if: true) '.repeat(51)}}` }), 'directives', /Directives limit of 50 exceeded/);
+    expectLimited(
+      await post(gw, { query: `{ ${'__typename @include(if: true) '.repeat(51)}}` }),
+      'directives',
+      /Directives limit of 50 exceeded/,
+    );
   });
 
-  it('every example operation and GraphiQL\'s introspection query stay within the default limits', async () => {
+  it("every example operation and GraphiQL's introspection query stay within the default limits", async () => {
     const operations = operationNames();
     expect(operations.length).toBeGreaterThan(3);
     for (const file of operations) {
@@ -203,11 +210,18 @@ describe('introspection switch (INTROSPECTION)', () => {
   });
 
   it('off: __schema and __type are refused with INTROSPECTION_DISABLED; __typename still works', async () => {
-    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Article") { fields { name } } }', '{ articles(first: 1) { edges { node { __type: __typename } } } __schema { queryType { name } } }']) {
+    for (const query of [
+      '{ __schema { types { name } } }',
+      '{ __type(name: "Article") { fields { name } } }',
+      '{ articles(first: 1) { edges { node { __type: __typename } } } __schema { queryType { name } } }',
+    ]) {
       const response = await post(closed, { query });
       expect(response.status, query).toBe(400);
       expect(response.body.data, query).toBeUndefined();
-      expect(response.body.errors.map((e: any) => e.extensions.code), query).toContain('INTROSPECTION_DISABLED');
+      expect(
+        response.body.errors.map((e: any) => e.extensions.code),
+        query,
+      ).toContain('INTROSPECTION_DISABLED');
       expect(JSON.stringify(response.body), query).not.toMatch(/headline|ArticleConnection/);
     }
     const typename = await post(closed, { query: '{ __typename }' });
@@ -223,7 +237,8 @@ describe('introspection switch (INTROSPECTION)', () => {
   });
 
   it('off: GraphiQL is off too, unless GRAPHIQL=true says otherwise', async () => {
-    const page = async (gateway: TestGateway) => (await gateway.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } })).text();
+    const page = async (gateway: TestGateway) =>
+      (await gateway.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } })).text();
     expect(await page(gw)).toMatch(/graphiql/i);
     expect(await page(closed)).not.toMatch(/graphiql/i);
     expect(await page(createTestGateway(db, testConfig({ INTROSPECTION: 'false', GRAPHIQL: 'true' })))).toMatch(/graphiql/i);
@@ -240,7 +255,11 @@ describe('rate limits in memory', () => {
   afterAll(() => server?.close());
 
   const ask = (headers: Record<string, string> = {}) =>
-    fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+    fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
 
   it('the request over the limit is a 429 with Retry-After and RATE_LIMITED; other clients keep their own budget', async () => {
     for (let i = 0; i < 5; i++) expect((await ask()).status).toBe(200);
@@ -299,7 +318,11 @@ describe.skipIf(!redisUp)('rate limits in Redis (REDIS_URL)', () => {
     try {
       await Promise.all(gateways.map((g) => g.httpPolicy.ready()));
       const ask = (i: number) =>
-        fetch(servers[i % 2]!.url, { method: 'POST', headers: { 'content-type': 'application/json', ...key }, body: JSON.stringify({ query: '{ __typename }' }) });
+        fetch(servers[i % 2]!.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...key },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
       for (let i = 0; i < 4; i++) expect((await ask(i)).status, `request ${i}`).toBe(200);
       expect(await redisProbe.get(redisKey)).toBe('4');
       const ttl = await redisProbe.pttl(redisKey);
@@ -312,7 +335,11 @@ describe.skipIf(!redisUp)('rate limits in Redis (REDIS_URL)', () => {
       }
       // Another client is not affected.
       const other = await keyHeader(db, 'WRITER');
-      const fine = await fetch(servers[0]!.url, { method: 'POST', headers: { 'content-type': 'application/json', ...other }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const fine = await fetch(servers[0]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...other },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
       expect(fine.status).toBe(200);
     } finally {
       await redisProbe.del(redisKey);

@@ -45,7 +45,13 @@ async function serve(overrides: Record<string, string> = {}) {
 }
 
 function wsClient(gateway: RunningGateway, connectionParams?: Record<string, unknown>) {
-  const client = createClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url: gateway.url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
   clients.push(client);
   return client;
 }
@@ -116,7 +122,10 @@ describe('graphql-ws', () => {
     await subscribed(gateway, 3);
     const story = await publishStory(gateway);
     const [first] = await all.waitFor(1);
-    expect(first.data.storiesPublished).toMatchObject({ type: 'PUBLISHED', article: { slug: story.slug, headline: story.headline, status: 'PUBLISHED' } });
+    expect(first.data.storiesPublished).toMatchObject({
+      type: 'PUBLISHED',
+      article: { slug: story.slug, headline: story.headline, status: 'PUBLISHED' },
+    });
     expect(first.extensions.eventId).toBe(first.data.storiesPublished.eventId);
     await world.waitFor(1);
     await new Promise((r) => setTimeout(r, 300));
@@ -148,12 +157,18 @@ describe('graphql-ws', () => {
     const gateway = await serve();
     const main = await demo.db.prisma.article.findUniqueOrThrow({ where: { slug: 'china-tells-ai-leaders-to-avoid-us-travel' } });
     const start = (await demo.db.prisma.storyEvent.findFirst({ orderBy: { id: 'desc' } }))?.id ?? 0;
-    await demo.db.prisma.storyEvent.createMany({ data: Array.from({ length: 1100 }, () => ({ type: 'UPDATED' as const, articleId: main.id, sectionId: main.sectionId })) });
-    gateway.live.notify();
-    const resumed = collect(wsClient(gateway), `subscription($id: ID!, $after: ID) { storyUpdated(id: $id, after: $after) { eventId type } }`, {
-      id: globalId('Article', main.id),
-      after: String(start),
+    await demo.db.prisma.storyEvent.createMany({
+      data: Array.from({ length: 1100 }, () => ({ type: 'UPDATED' as const, articleId: main.id, sectionId: main.sectionId })),
     });
+    gateway.live.notify();
+    const resumed = collect(
+      wsClient(gateway),
+      `subscription($id: ID!, $after: ID) { storyUpdated(id: $id, after: $after) { eventId type } }`,
+      {
+        id: globalId('Article', main.id),
+        after: String(start),
+      },
+    );
     const results = await resumed.waitFor(1100, 15_000);
     const ids = results.map((r) => Number(r.data.storyUpdated.eventId));
     expect(ids).toHaveLength(1100);
@@ -194,7 +209,7 @@ describe('graphql-ws', () => {
     expect(b.error()).toBeUndefined();
   });
 
-  it('with PERSISTED_OPERATIONS=only runs the manifest\'s subscriptions (as text or by hash) and refuses others', async () => {
+  it("with PERSISTED_OPERATIONS=only runs the manifest's subscriptions (as text or by hash) and refuses others", async () => {
     const gateway = await serve({ PERSISTED_OPERATIONS: 'only' });
     const adHoc = collect(wsClient(gateway), PUBLISHED);
     await expect.poll(() => JSON.stringify(adHoc.error() ?? ''), { timeout: 5000 }).toContain('PERSISTED_QUERY_ONLY');
@@ -313,7 +328,9 @@ describe('SSE', () => {
     expect(first.events[0]!.id).toBe(first.events[0]!.data.data.storiesPublished.eventId);
     first.close();
     const missed = await publishStory(gateway);
-    const again = await sse(gateway, `subscription { storiesPublished { eventId article { slug } } }`, { 'last-event-id': first.events[0]!.id! });
+    const again = await sse(gateway, `subscription { storiesPublished { eventId article { slug } } }`, {
+      'last-event-id': first.events[0]!.id!,
+    });
     await expect.poll(() => again.events.length, { timeout: 5000 }).toBe(1);
     expect(again.events[0]!.data.data.storiesPublished.article.slug).toBe(missed.slug);
     again.close();

@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => db?.dispose());
 
-const fetchPath = (gateway: Gateway, path: string, init: RequestInit = {}) => Promise.resolve(gateway.yoga.fetch(`http://gateway.test${path}`, init));
+const fetchPath = (gateway: Gateway, path: string, init: RequestInit = {}) =>
+  Promise.resolve(gateway.yoga.fetch(`http://gateway.test${path}`, init));
 const graphql = (query: string, headers: Record<string, string> = {}, gateway = gw) =>
   fetchPath(gateway, '/graphql', {
     method: 'POST',
@@ -188,13 +189,25 @@ describe('database outages are told apart from bugs', () => {
     const unavailable = [
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
-      Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } }),
-      Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01' } } } }),
+      Object.assign(new Error('Raw query failed'), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } },
+      }),
+      Object.assign(new Error('Raw query failed'), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01' } } },
+      }),
       Object.assign(new Error("Can't reach database server"), { code: 'P1001' }),
       { originalError: new Error('Connection terminated due to connection timeout') },
     ];
     for (const error of unavailable) expect(isDatabaseUnavailable(error), String(error)).toBe(true);
-    const bugs = [new Error('PGlite is closed'), new TypeError("Cannot read properties of undefined (reading 'id')"), Object.assign(new Error('Unique'), { code: 'P2002' }), null, 'text'];
+    const bugs = [
+      new Error('PGlite is closed'),
+      new TypeError("Cannot read properties of undefined (reading 'id')"),
+      Object.assign(new Error('Unique'), { code: 'P2002' }),
+      null,
+      'text',
+    ];
     for (const error of bugs) expect(isDatabaseUnavailable(error), String(error)).toBe(false);
   });
 });

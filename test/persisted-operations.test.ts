@@ -52,7 +52,9 @@ async function get(gw: TestGateway, params: Record<string, unknown>, headers: Re
 describe('the codegen manifest', () => {
   it('holds every typed operation under its SHA-256, as the document it hashes', () => {
     const manifest = loadManifest();
-    const documents = Object.values(typed).filter((value): value is typeof ArticlePageDocument => value instanceof String && 'hash' in ((value as any).__meta__ ?? {}));
+    const documents = Object.values(typed).filter(
+      (value): value is typeof ArticlePageDocument => value instanceof String && 'hash' in ((value as any).__meta__ ?? {}),
+    );
     expect(documents.length).toBeGreaterThanOrEqual(7);
     for (const document of documents) {
       const text = manifest.get(hashOf(document));
@@ -121,7 +123,11 @@ describe('persisted GET', () => {
     expect(db.statements.length).toBe(before);
     expect(second.body).toEqual(first.body);
     // documentId works in the URL too (yoga's GET parser ignores it; the gateway reads it).
-    const byId = await get(allow, { documentId: `sha256:${hashOf(ArticlePageDocument)}`, variables: PAGE_VARIABLES }, { 'graphql-preflight': '1' });
+    const byId = await get(
+      allow,
+      { documentId: `sha256:${hashOf(ArticlePageDocument)}`, variables: PAGE_VARIABLES },
+      { 'graphql-preflight': '1' },
+    );
     expect(byId.body).toEqual(first.body);
   });
 

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { refreshPopularity, refreshPopularityIfDue, windowStart } from '../src/newsroom/popularity.js';
-import { createTestDatabase, createTestGateway, databaseUrl, globalId, onPostgres, type TestDatabase, type TestGateway } from './helpers.js';
+import {
+  createTestDatabase,
+  createTestGateway,
+  databaseUrl,
+  globalId,
+  onPostgres,
+  type TestDatabase,
+  type TestGateway,
+} from './helpers.js';
 
 const HOUR = 3_600_000;
 let db: TestDatabase;
@@ -49,7 +57,6 @@ afterAll(async () => {
   await db?.dispose();
 });
 
-
 const popular = async (window: string) => {
   const response = await gw.query(`{ mostPopular(window: ${window}, first: 10) { slug }
     list: articles(first: 10, orderBy: MOST_READ, window: ${window}) { totalCount edges { node { slug } } } }`);
@@ -81,7 +88,10 @@ describe('Most Popular', () => {
     const later = new Date(Date.now() + 30 * 24 * HOUR);
     await refreshPopularity(db.prisma, later);
     const rows = await db.prisma.popularArticle.findMany({ select: { window: true, articleId: true } });
-    const recent = await db.prisma.articleRead.findMany({ where: { bucket: { gte: windowStart('MONTH', later) } }, select: { articleId: true } });
+    const recent = await db.prisma.articleRead.findMany({
+      where: { bucket: { gte: windowStart('MONTH', later) } },
+      select: { articleId: true },
+    });
     expect(new Set(rows.map((r) => r.articleId))).toEqual(new Set(recent.map((r) => r.articleId)));
     await refreshPopularity(db.prisma);
   });

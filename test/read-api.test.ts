@@ -35,7 +35,9 @@ describe('article', () => {
     expect(article.byline[0]).toMatchObject({ role: 'AGENCY', author: { name: 'Reuters', kind: 'AGENCY' } });
     expect(article.publishedAt).toBe('2025-03-01T01:10:00.000Z');
     expect(article.updatedAt).toBe('2025-03-01T07:39:00.000Z');
-    expect(article.tags.map((t: { slug: string }) => t.slug)).toEqual(expect.arrayContaining(['china', 'united-states', 'artificial-intelligence', 'deepseek']));
+    expect(article.tags.map((t: { slug: string }) => t.slug)).toEqual(
+      expect.arrayContaining(['china', 'united-states', 'artificial-intelligence', 'deepseek']),
+    );
     expect(article.body.split(/\n\n+/).length).toBeGreaterThanOrEqual(10);
     expect(article.corrections.length).toBeGreaterThanOrEqual(1);
     expect(article.heroMedia.credit).toBeTruthy();
@@ -54,7 +56,9 @@ describe('article', () => {
 
   it('an unknown slug or id is null, not an error', async () => {
     const unknownId = Buffer.from('Article:999999').toString('base64');
-    const response = await gw.query(`{ article(slug: "no-such-story") { id } byId: article(id: "${unknownId}") { id } node(id: "${unknownId}") { id } }`);
+    const response = await gw.query(
+      `{ article(slug: "no-such-story") { id } byId: article(id: "${unknownId}") { id } node(id: "${unknownId}") { id } }`,
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ article: null, byId: null, node: null });
   });
@@ -66,7 +70,9 @@ describe('article', () => {
     const positions = multi.byline.map((b: any) => b.position);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
 
-    const { article } = await data(`{ article(slug: "${MAIN_STORY}") { section { slug } tags { slug } related(first: 5) { slug status section { slug } tags { slug } } } }`);
+    const { article } = await data(
+      `{ article(slug: "${MAIN_STORY}") { section { slug } tags { slug } related(first: 5) { slug status section { slug } tags { slug } } } }`,
+    );
     expect(article.related.length).toBe(5);
     const mine = new Set(article.tags.map((t: any) => t.slug));
     for (const r of article.related) {
@@ -82,12 +88,17 @@ describe('article', () => {
 
 describe('articles connection', () => {
   it('pages newest first with cursors, no overlap, and a totalCount', async () => {
-    const first = await data(`{ articles(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { node { slug publishedAt } } } }`);
+    const first = await data(
+      `{ articles(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { node { slug publishedAt } } } }`,
+    );
     expect(first.articles.edges).toHaveLength(5);
     expect(first.articles.pageInfo.hasNextPage).toBe(true);
-    const second = await data(`query($after: String) { articles(first: 5, after: $after) { totalCount pageInfo { hasPreviousPage } edges { node { slug publishedAt } } } }`, {
-      after: first.articles.pageInfo.endCursor,
-    });
+    const second = await data(
+      `query($after: String) { articles(first: 5, after: $after) { totalCount pageInfo { hasPreviousPage } edges { node { slug publishedAt } } } }`,
+      {
+        after: first.articles.pageInfo.endCursor,
+      },
+    );
     expect(second.articles.pageInfo.hasPreviousPage).toBe(true);
     const all = [...first.articles.edges, ...second.articles.edges].map((e: any) => e.node);
     expect(new Set(all.map((n: any) => n.slug)).size).toBe(10);
@@ -119,16 +130,24 @@ describe('articles connection', () => {
       nothing: articles(first: 5, filter: { section: "no-such-section" }) { totalCount edges { node { slug } } }
     }`);
     const worldNodes = d.world.edges.map((e: any) => e.node);
-    expect(worldNodes.some((n: any) => n.section.slug !== 'world'), 'subsections are included').toBe(true);
+    expect(
+      worldNodes.some((n: any) => n.section.slug !== 'world'),
+      'subsections are included',
+    ).toBe(true);
     expect(worldNodes.every((n: any) => n.section.slug === 'world' || n.section.parent?.slug === 'world')).toBe(true);
     expect(d.world.totalCount).toBe(worldNodes.length);
     expect(d.reuters.edges.every((e: any) => e.node.byline.some((b: any) => b.author.slug === 'reuters'))).toBe(true);
     expect(d.reuters.totalCount).toBeGreaterThan(0);
     expect(d.china.edges.every((e: any) => e.node.tags.some((t: any) => t.slug === 'china'))).toBe(true);
     expect(d.editorials.totalCount).toBe(6);
-    expect(d.editorials.edges.map((e: any) => e.node.headline).sort()).toEqual(
-      ['Affordable Ramazan', 'Blood and drugs', 'Exceptional Assembly', 'Grotesque vision', 'Haqqania bombing', 'No remorse'],
-    );
+    expect(d.editorials.edges.map((e: any) => e.node.headline).sort()).toEqual([
+      'Affordable Ramazan',
+      'Blood and drugs',
+      'Exceptional Assembly',
+      'Grotesque vision',
+      'Haqqania bombing',
+      'No remorse',
+    ]);
     expect(d.edition.totalCount).toBeGreaterThan(0);
     for (const e of d.feb28.edges) {
       const t = Date.parse(e.node.publishedAt);
@@ -178,7 +197,7 @@ describe('articles connection', () => {
 });
 
 describe('sections, authors, tags', () => {
-  it('sections form a tree in order, and a section lists its own and its subsections\' articles', async () => {
+  it("sections form a tree in order, and a section lists its own and its subsections' articles", async () => {
     const d = await data(`{
       sections { slug position children { slug position parent { slug } } }
       section(slug: "world") { name children { slug } articles(first: 100) { totalCount } }
@@ -208,7 +227,7 @@ describe('sections, authors, tags', () => {
 });
 
 describe('editions and collections', () => {
-  it('the day\'s e-paper by date or slug, placements in page and position order', async () => {
+  it("the day's e-paper by date or slug, placements in page and position order", async () => {
     const d = await data(`{
       byDate: edition(date: "2025-03-01") { slug name kind date placements { page position article { slug publishedAt } } }
       bySlug: edition(slug: "daily-2025-03-01") { slug }
@@ -226,13 +245,19 @@ describe('editions and collections', () => {
   it('a week of daily editions, newest first', async () => {
     const d = await data(`{ editions(first: 7, kind: DAILY) { totalCount edges { node { date } } } }`);
     expect(d.editions.edges.map((e: any) => e.node.date)).toEqual([
-      '2025-03-01', '2025-02-28', '2025-02-27', '2025-02-26', '2025-02-25', '2025-02-24', '2025-02-23',
+      '2025-03-01',
+      '2025-02-28',
+      '2025-02-27',
+      '2025-02-26',
+      '2025-02-25',
+      '2025-02-24',
+      '2025-02-23',
     ]);
     const ranged = await data(`{ editions(first: 10, from: "2025-02-27", to: "2025-02-28") { totalCount } }`);
     expect(ranged.editions.totalCount).toBeGreaterThanOrEqual(2);
   });
 
-  it('Must Read keeps the editors\' order', async () => {
+  it("Must Read keeps the editors' order", async () => {
     const d = await data(`{ collection(slug: "must-read") { name articles { slug } } }`);
     expect(d.collection.name).toBe('Must Read');
     const items = await gw.db.prisma.collectionItem.findMany({
@@ -247,7 +272,9 @@ describe('editions and collections', () => {
 
 describe('search', () => {
   it('ranks stemmed matches with highlighted headline and snippet', async () => {
-    const d = await data(`{ search(query: "travelling AI leaders", first: 5) { totalCount edges { node { rank headline snippet article { slug } } } } }`);
+    const d = await data(
+      `{ search(query: "travelling AI leaders", first: 5) { totalCount edges { node { rank headline snippet article { slug } } } } }`,
+    );
     expect(d.search.totalCount).toBeGreaterThan(0);
     const top = d.search.edges[0].node;
     expect(top.article.slug).toBe(MAIN_STORY);
@@ -275,7 +302,12 @@ describe('search', () => {
       ORDER BY "publishedAt" DESC, id DESC`;
     expect(newest.length).toBeGreaterThan(3);
     const hits = await searchArticles(createContext(gw.db.prisma, gw.live), 'China', {}, { offset: 0, limit: 10 }, 3);
-    expect(hits.map((h) => h.id).sort()).toEqual(newest.slice(0, 3).map((r) => Number(r.id)).sort());
+    expect(hits.map((h) => h.id).sort()).toEqual(
+      newest
+        .slice(0, 3)
+        .map((r) => Number(r.id))
+        .sort(),
+    );
     expect(hits.map((h) => h.rank)).toEqual([...hits.map((h) => h.rank)].sort((a, b) => b - a));
   });
 

@@ -56,7 +56,14 @@ const read = async (query: string, variables: Record<string, unknown> = {}) => (
 describe('configuration', () => {
   it('is on by default, off under NODE_ENV=test unless asked for, with shorter TTLs for lists', () => {
     const config = loadConfig({});
-    expect(config.responseCache).toEqual({ enabled: true, ttlMs: 60_000, listTtlMs: 30_000, popularTtlMs: 10_000, maxEntries: 1000, maxBytes: 64 * 1024 * 1024 });
+    expect(config.responseCache).toEqual({
+      enabled: true,
+      ttlMs: 60_000,
+      listTtlMs: 30_000,
+      popularTtlMs: 10_000,
+      maxEntries: 1000,
+      maxBytes: 64 * 1024 * 1024,
+    });
     expect(loadConfig({ NODE_ENV: 'test' }).responseCache.enabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test', RESPONSE_CACHE: 'true' }).responseCache.enabled).toBe(true);
     expect(loadConfig({ RESPONSE_CACHE: 'false' }).responseCache.enabled).toBe(false);
@@ -88,7 +95,9 @@ describe('anonymous readers', () => {
     expect(page.headers.get('etag')).toMatch(/^[0-9a-f]{64}$/);
     const section = await gw.db.prisma.article.findUniqueOrThrow({ where: { id: mainStoryId }, select: { sectionId: true } });
     const keys = page.headers.get('surrogate-key')!.split(' ');
-    expect(keys).toEqual(expect.arrayContaining([`Article:${mainStoryId}`, `Section:${section.sectionId}`, 'Article', 'Section', 'Edition']));
+    expect(keys).toEqual(
+      expect.arrayContaining([`Article:${mainStoryId}`, `Section:${section.sectionId}`, 'Article', 'Section', 'Edition']),
+    );
 
     const list = await post('{ articles(first: 3) { edges { node { headline } } } }');
     expect(list.headers.get('cache-control')).toBe('public, max-age=30, stale-while-revalidate=30');
@@ -119,7 +128,8 @@ describe('anonymous readers', () => {
 
   it('mutations are never cached: each recordRead runs', async () => {
     const id = Buffer.from(`Article:${mainStoryId}`).toString('base64');
-    const reads = () => gw.db.prisma.articleRead.aggregate({ where: { articleId: mainStoryId }, _sum: { count: true } }).then((r) => r._sum.count ?? 0);
+    const reads = () =>
+      gw.db.prisma.articleRead.aggregate({ where: { articleId: mainStoryId }, _sum: { count: true } }).then((r) => r._sum.count ?? 0);
     const before = await reads();
     for (let i = 0; i < 2; i++) {
       const response = await post('mutation($id: ID!) { recordRead(id: $id) }', { id });
@@ -177,7 +187,12 @@ describe('purges on story events', () => {
       await other.live.ready();
       await new Promise((resolve) => setImmediate(resolve));
       const query = `{ article(slug: "${MAIN_STORY}") { corrections { text } } }`;
-      const ask = () => other.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const ask = () =>
+        other.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        });
       await ask();
       expect((await ask()).headers.get('age')).not.toBeNull(); // cached there
       const text = `Correction ${Date.now()}: seen by every gateway.`;
@@ -192,24 +207,34 @@ describe('purges on story events', () => {
   });
 
   it('an unpublished story leaves cached lists and its cached page at once; published again, it is back', async () => {
-    const story = await gw.db.prisma.article.findFirstOrThrow({ where: { status: 'PUBLISHED', NOT: { id: mainStoryId } }, orderBy: { publishedAt: 'desc' } });
+    const story = await gw.db.prisma.article.findFirstOrThrow({
+      where: { status: 'PUBLISHED', NOT: { id: mainStoryId } },
+      orderBy: { publishedAt: 'desc' },
+    });
     const id = Buffer.from(`Article:${story.id}`).toString('base64');
     const list = '{ articles(first: 100) { totalCount edges { node { slug } } } }';
     const page = `query($slug: String!) { article(slug: $slug) { slug headline } }`;
     const inList = (data: any) => data.articles.edges.some((e: { node: { slug: string } }) => e.node.slug === story.slug);
-    for (const [query, variables] of [[list, {}], [page, { slug: story.slug }]] as const) {
+    for (const [query, variables] of [
+      [list, {}],
+      [page, { slug: story.slug }],
+    ] as const) {
       await post(query, variables);
       expect((await measured(query, variables)).statements).toBe(0);
     }
     expect(inList(await read(list))).toBe(true);
 
-    expect((await mutate('mutation($id: ID!) { unpublishArticle(id: $id) { __typename } }', { id })).__typename).toBe('MutationUnpublishArticleSuccess');
+    expect((await mutate('mutation($id: ID!) { unpublishArticle(id: $id) { __typename } }', { id })).__typename).toBe(
+      'MutationUnpublishArticleSuccess',
+    );
     expect(inList(await read(list))).toBe(false);
     expect((await read(page, { slug: story.slug })).article).toBeNull();
 
     // The cached null and the shorter list go when it is published again.
     expect((await measured(page, { slug: story.slug })).statements).toBe(0);
-    expect((await mutate('mutation($id: ID!) { publishArticle(id: $id) { __typename } }', { id })).__typename).toBe('MutationPublishArticleSuccess');
+    expect((await mutate('mutation($id: ID!) { publishArticle(id: $id) { __typename } }', { id })).__typename).toBe(
+      'MutationPublishArticleSuccess',
+    );
     expect((await read(page, { slug: story.slug })).article?.slug).toBe(story.slug);
     expect(inList(await read(list))).toBe(true);
   });

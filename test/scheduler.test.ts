@@ -15,9 +15,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   // A second gateway's own connection pool on the same PostgreSQL database; on PGlite (one
   // in-process database) the second instance shares the client.
-  second = onPostgres
-    ? await openDatabase({ kind: 'postgres', url: await databaseUrl(db), poolSize: 5 })
-    : db;
+  second = onPostgres ? await openDatabase({ kind: 'postgres', url: await databaseUrl(db), poolSize: 5 }) : db;
   sectionId = (await db.prisma.section.create({ data: { slug: 'world', name: 'World' } })).id;
   authorId = (await db.prisma.author.create({ data: { slug: 'reuters', name: 'Reuters', kind: 'AGENCY' } })).id;
 });
@@ -25,7 +23,6 @@ afterAll(async () => {
   if (second !== db) await second?.close();
   await db?.dispose();
 });
-
 
 async function scheduleArticles(count: number, at: Date, prefix: string) {
   for (let i = 0; i < count; i += 1) {
@@ -72,7 +69,10 @@ describe('scheduler', () => {
     try {
       await scheduleArticles(1, new Date(Date.now() + 500), 'soon');
       await expect
-        .poll(async () => (await db.prisma.article.findUniqueOrThrow({ where: { slug: 'soon-0' } })).status, { timeout: 5000, interval: 100 })
+        .poll(async () => (await db.prisma.article.findUniqueOrThrow({ where: { slug: 'soon-0' } })).status, {
+          timeout: 5000,
+          interval: 100,
+        })
         .toBe('PUBLISHED');
       const article = await db.prisma.article.findUniqueOrThrow({ where: { slug: 'soon-0' } });
       expect(await db.prisma.storyEvent.count({ where: { articleId: article.id, type: 'PUBLISHED' } })).toBe(1);

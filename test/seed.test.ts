@@ -69,7 +69,10 @@ async function mostRead(prisma: PrismaClient, since: Date) {
     _sum: { count: true },
   });
   const slugs = new Map(
-    (await prisma.article.findMany({ where: { id: { in: sums.map((s) => s.articleId) } }, select: { id: true, slug: true } })).map((a) => [a.id, a.slug]),
+    (await prisma.article.findMany({ where: { id: { in: sums.map((s) => s.articleId) } }, select: { id: true, slug: true } })).map((a) => [
+      a.id,
+      a.slug,
+    ]),
   );
   return sums
     .map((s) => ({ slug: slugs.get(s.articleId)!, id: s.articleId, total: s._sum.count ?? 0 }))
@@ -144,7 +147,14 @@ describe('demo newsroom', () => {
     ]);
     expect(editorials.map((e) => e.updatedAt !== null)).toEqual([true, true, false, true, false, false]);
     const pktDay = (d: Date | null) => new Date(d!.getTime() + 5 * HOUR).toISOString().slice(0, 10);
-    expect(editorials.map((e) => pktDay(e.publishedAt))).toEqual(['2025-03-01', '2025-03-01', '2025-03-01', '2025-02-28', '2025-02-28', '2025-02-28']);
+    expect(editorials.map((e) => pktDay(e.publishedAt))).toEqual([
+      '2025-03-01',
+      '2025-03-01',
+      '2025-03-01',
+      '2025-02-28',
+      '2025-02-28',
+      '2025-02-28',
+    ]);
     for (const e of editorials) {
       if (e.updatedAt) expect(pktDay(e.updatedAt)).toBe(pktDay(e.publishedAt));
       expect(e.section.slug).toBe('editorial');
@@ -180,7 +190,11 @@ describe('demo newsroom', () => {
     expect(tagKinds.map((k) => k.kind).sort()).toEqual(['ORGANISATION', 'PERSON', 'PLACE', 'TOPIC']);
     // Stories that share a tag with the main story, for "Read more".
     const related = await prisma.article.count({
-      where: { status: 'PUBLISHED', slug: { not: MAIN_STORY_SLUG }, tags: { some: { tag: { slug: { in: ['china', 'artificial-intelligence', 'deepseek'] } } } } },
+      where: {
+        status: 'PUBLISHED',
+        slug: { not: MAIN_STORY_SLUG },
+        tags: { some: { tag: { slug: { in: ['china', 'artificial-intelligence', 'deepseek'] } } } },
+      },
     });
     expect(related).toBeGreaterThanOrEqual(5);
   });
@@ -294,30 +308,42 @@ describe('demo newsroom', () => {
     await prisma.tag.delete({ where: { id: tag.id } });
   });
 
-  it('refuses to seed again without reset, and changes nothing', async () => {
-    const before = await tableCounts(prisma);
-    await expect(seedDemo(prisma, { now })).rejects.toThrow(SeedRefusedError);
-    await expect(seedDemo(prisma, { now })).rejects.toThrow(/reset/);
-    await expect(seedGenerated(prisma, { articles: 10, seed: 1, now })).rejects.toThrow(SeedRefusedError);
-    expect(await tableCounts(prisma)).toEqual(before);
-  }, TIMEOUT);
+  it(
+    'refuses to seed again without reset, and changes nothing',
+    async () => {
+      const before = await tableCounts(prisma);
+      await expect(seedDemo(prisma, { now })).rejects.toThrow(SeedRefusedError);
+      await expect(seedDemo(prisma, { now })).rejects.toThrow(/reset/);
+      await expect(seedGenerated(prisma, { articles: 10, seed: 1, now })).rejects.toThrow(SeedRefusedError);
+      expect(await tableCounts(prisma)).toEqual(before);
+    },
+    TIMEOUT,
+  );
 
-  it('seeds again over existing content with reset, to the same content', async () => {
-    const before = await tableCounts(prisma);
-    const slugs = async () => (await prisma.article.findMany({ orderBy: { id: 'asc' }, select: { id: true, slug: true } }));
-    const before2 = await slugs();
-    await seedDemo(prisma, { now, reset: true });
-    expect(await tableCounts(prisma)).toEqual(before);
-    expect(await slugs()).toEqual(before2);
-  }, TIMEOUT);
+  it(
+    'seeds again over existing content with reset, to the same content',
+    async () => {
+      const before = await tableCounts(prisma);
+      const slugs = async () => await prisma.article.findMany({ orderBy: { id: 'asc' }, select: { id: true, slug: true } });
+      const before2 = await slugs();
+      await seedDemo(prisma, { now, reset: true });
+      expect(await tableCounts(prisma)).toEqual(before);
+      expect(await slugs()).toEqual(before2);
+    },
+    TIMEOUT,
+  );
 
-  it('resetContent empties every content table', async () => {
-    await resetContent(prisma);
-    expect(Object.values(await tableCounts(prisma)).every((n) => n === 0)).toBe(true);
-    expect(await isEmpty(prisma)).toBe(true);
-    await seedDemo(prisma, { now });
-    expect(await isEmpty(prisma)).toBe(false);
-  }, TIMEOUT);
+  it(
+    'resetContent empties every content table',
+    async () => {
+      await resetContent(prisma);
+      expect(Object.values(await tableCounts(prisma)).every((n) => n === 0)).toBe(true);
+      expect(await isEmpty(prisma)).toBe(true);
+      await seedDemo(prisma, { now });
+      expect(await isEmpty(prisma)).toBe(false);
+    },
+    TIMEOUT,
+  );
 });
 
 describe('generated newsroom', () => {
@@ -329,7 +355,20 @@ describe('generated newsroom', () => {
   const snapshot = async (prisma: PrismaClient) => ({
     articles: await prisma.article.findMany({
       orderBy: { id: 'asc' },
-      select: { id: true, slug: true, headline: true, summary: true, body: true, status: true, kind: true, sectionId: true, publishedAt: true, updatedAt: true, scheduledAt: true, heroMediaId: true },
+      select: {
+        id: true,
+        slug: true,
+        headline: true,
+        summary: true,
+        body: true,
+        status: true,
+        kind: true,
+        sectionId: true,
+        publishedAt: true,
+        updatedAt: true,
+        scheduledAt: true,
+        heroMediaId: true,
+      },
     }),
     bylines: await prisma.articleAuthor.findMany({ orderBy: [{ articleId: 'asc' }, { position: 'asc' }] }),
     tags: await prisma.articleTag.findMany({ orderBy: [{ articleId: 'asc' }, { tagId: 'asc' }] }),
@@ -345,61 +384,73 @@ describe('generated newsroom', () => {
     await second?.dispose();
   });
 
-  it('gives identical rows for the same seed on two fresh databases', async () => {
-    await seedGenerated(first.prisma, { articles, seed: 42, now });
-    await seedGenerated(second.prisma, { articles, seed: 42, now });
-    const a = await snapshot(first.prisma);
-    const b = await snapshot(second.prisma);
-    expect(a.articles).toHaveLength(articles);
-    expect(a.articles.map((x) => x.id)).toEqual(Array.from({ length: articles }, (_, i) => i + 1));
-    expect(b).toEqual(a);
-  }, TIMEOUT);
+  it(
+    'gives identical rows for the same seed on two fresh databases',
+    async () => {
+      await seedGenerated(first.prisma, { articles, seed: 42, now });
+      await seedGenerated(second.prisma, { articles, seed: 42, now });
+      const a = await snapshot(first.prisma);
+      const b = await snapshot(second.prisma);
+      expect(a.articles).toHaveLength(articles);
+      expect(a.articles.map((x) => x.id)).toEqual(Array.from({ length: articles }, (_, i) => i + 1));
+      expect(b).toEqual(a);
+    },
+    TIMEOUT,
+  );
 
-  it('has the shape it promises', async () => {
-    const prisma = first.prisma;
-    const counts = await tableCounts(prisma);
-    expect(counts.sections).toBeGreaterThanOrEqual(25);
-    expect(counts.authors).toBe(500);
-    expect(counts.tags).toBe(2000);
-    expect(counts.editions).toBeGreaterThanOrEqual(60);
-    expect(counts.collections).toBeGreaterThanOrEqual(3);
-    expect(await prisma.section.count({ where: { parentId: { not: null } } })).toBeGreaterThan(10);
-    expect(await prisma.author.count({ where: { kind: 'AGENCY' } })).toBeGreaterThanOrEqual(3);
+  it(
+    'has the shape it promises',
+    async () => {
+      const prisma = first.prisma;
+      const counts = await tableCounts(prisma);
+      expect(counts.sections).toBeGreaterThanOrEqual(25);
+      expect(counts.authors).toBe(500);
+      expect(counts.tags).toBe(2000);
+      expect(counts.editions).toBeGreaterThanOrEqual(60);
+      expect(counts.collections).toBeGreaterThanOrEqual(3);
+      expect(await prisma.section.count({ where: { parentId: { not: null } } })).toBeGreaterThan(10);
+      expect(await prisma.author.count({ where: { kind: 'AGENCY' } })).toBeGreaterThanOrEqual(3);
 
-    const rows = await prisma.article.findMany({ include: { _count: { select: { bylines: true, tags: true } } } });
-    const published = rows.filter((r) => r.status === 'PUBLISHED');
-    expect(published.length / rows.length).toBeGreaterThan(0.9);
-    expect(published.length).toBeLessThan(rows.length);
-    for (const r of rows) {
-      expect(r._count.bylines, r.slug).toBeGreaterThanOrEqual(1);
-      expect(r._count.bylines, r.slug).toBeLessThanOrEqual(3);
-      expect(r._count.tags, r.slug).toBeGreaterThanOrEqual(2);
-      expect(r._count.tags, r.slug).toBeLessThanOrEqual(6);
-      if (r.status === 'PUBLISHED' || r.status === 'UNPUBLISHED') {
-        expect(r.publishedAt!.getTime()).toBeLessThanOrEqual(now.getTime());
-        expect(r.publishedAt!.getTime()).toBeGreaterThan(now.getTime() - 366 * 24 * HOUR);
-      } else expect(r.publishedAt).toBeNull();
-      if (r.status === 'SCHEDULED') expect(r.scheduledAt!.getTime()).toBeGreaterThan(now.getTime());
-      if (r.status !== 'PUBLISHED') expect(r.slug.startsWith(`${r.status.toLowerCase()}-`)).toBe(true);
-      expect(r.body.split(/\s+/).length).toBeGreaterThan(100);
-    }
-    // Full-text search finds generated stories.
-    const hits = await prisma.$queryRawUnsafe<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM "Article" WHERE "searchVector" @@ websearch_to_tsquery('english', 'officials')`,
-    );
-    expect(hits[0].n).toBeGreaterThan(0);
-    // Sequences follow the explicit ids.
-    const created = await prisma.article.create({ data: { slug: 'after-the-seed', headline: 'After', sectionId: 1 } });
-    expect(created.id).toBe(articles + 1);
-    await prisma.article.delete({ where: { id: created.id } });
-  }, TIMEOUT);
+      const rows = await prisma.article.findMany({ include: { _count: { select: { bylines: true, tags: true } } } });
+      const published = rows.filter((r) => r.status === 'PUBLISHED');
+      expect(published.length / rows.length).toBeGreaterThan(0.9);
+      expect(published.length).toBeLessThan(rows.length);
+      for (const r of rows) {
+        expect(r._count.bylines, r.slug).toBeGreaterThanOrEqual(1);
+        expect(r._count.bylines, r.slug).toBeLessThanOrEqual(3);
+        expect(r._count.tags, r.slug).toBeGreaterThanOrEqual(2);
+        expect(r._count.tags, r.slug).toBeLessThanOrEqual(6);
+        if (r.status === 'PUBLISHED' || r.status === 'UNPUBLISHED') {
+          expect(r.publishedAt!.getTime()).toBeLessThanOrEqual(now.getTime());
+          expect(r.publishedAt!.getTime()).toBeGreaterThan(now.getTime() - 366 * 24 * HOUR);
+        } else expect(r.publishedAt).toBeNull();
+        if (r.status === 'SCHEDULED') expect(r.scheduledAt!.getTime()).toBeGreaterThan(now.getTime());
+        if (r.status !== 'PUBLISHED') expect(r.slug.startsWith(`${r.status.toLowerCase()}-`)).toBe(true);
+        expect(r.body.split(/\s+/).length).toBeGreaterThan(100);
+      }
+      // Full-text search finds generated stories.
+      const hits = await prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM "Article" WHERE "searchVector" @@ websearch_to_tsquery('english', 'officials')`,
+      );
+      expect(hits[0].n).toBeGreaterThan(0);
+      // Sequences follow the explicit ids.
+      const created = await prisma.article.create({ data: { slug: 'after-the-seed', headline: 'After', sectionId: 1 } });
+      expect(created.id).toBe(articles + 1);
+      await prisma.article.delete({ where: { id: created.id } });
+    },
+    TIMEOUT,
+  );
 
-  it('gives different rows for another seed', async () => {
-    const a = await snapshot(first.prisma);
-    await seedGenerated(second.prisma, { articles, seed: 43, now, reset: true });
-    const b = await snapshot(second.prisma);
-    expect(b.articles).toHaveLength(articles);
-    expect(b.articles.map((x) => x.slug)).not.toEqual(a.articles.map((x) => x.slug));
-    expect(b.articles.map((x) => x.headline)).not.toEqual(a.articles.map((x) => x.headline));
-  }, TIMEOUT);
+  it(
+    'gives different rows for another seed',
+    async () => {
+      const a = await snapshot(first.prisma);
+      await seedGenerated(second.prisma, { articles, seed: 43, now, reset: true });
+      const b = await snapshot(second.prisma);
+      expect(b.articles).toHaveLength(articles);
+      expect(b.articles.map((x) => x.slug)).not.toEqual(a.articles.map((x) => x.slug));
+      expect(b.articles.map((x) => x.headline)).not.toEqual(a.articles.map((x) => x.headline));
+    },
+    TIMEOUT,
+  );
 });

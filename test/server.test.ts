@@ -59,7 +59,10 @@ describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
   });
 
   it('without GraphiQL a browser gets no IDE', async () => {
-    const gateway = await startGateway(testConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRAPHIQL: 'false' }), createLogger('silent'));
+    const gateway = await startGateway(
+      testConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRAPHIQL: 'false' }),
+      createLogger('silent'),
+    );
     try {
       const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toMatch(/graphiql/i);

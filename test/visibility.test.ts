@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoGateway, type TestGateway } from './helpers.js';
 
 let gw: TestGateway;
-let hidden: { id: number; slug: string; headline: string; status: string; globalId: string; sectionSlug: string; authorSlugs: string[]; tagSlugs: string[] }[];
+let hidden: {
+  id: number;
+  slug: string;
+  headline: string;
+  status: string;
+  globalId: string;
+  sectionSlug: string;
+  authorSlugs: string[];
+  tagSlugs: string[];
+}[];
 let publishedCount: number;
 
 beforeAll(async () => {
@@ -91,7 +100,10 @@ describe('anonymous readers see published articles only', () => {
     for (const h of hidden) {
       const byEdition = await gw.db.prisma.editionPlacement.findMany({ where: { articleId: h.id }, include: { edition: true } });
       for (const p of byEdition) {
-        const e = await data(`query($slug: String!) { edition(slug: $slug) { placements { article { slug } } } articles(first: 100, filter: { edition: $slug }) { totalCount edges { node { slug } } } }`, { slug: p.edition.slug });
+        const e = await data(
+          `query($slug: String!) { edition(slug: $slug) { placements { article { slug } } } articles(first: 100, filter: { edition: $slug }) { totalCount edges { node { slug } } } }`,
+          { slug: p.edition.slug },
+        );
         expectNoHidden(e.edition.placements.map((x: any) => x.article.slug));
         expectNoHidden(e.articles.edges.map((x: any) => x.node.slug));
       }
@@ -112,7 +124,9 @@ describe('anonymous readers see published articles only', () => {
 
   it('search and its count', async () => {
     for (const h of hidden) {
-      const d = await data(`query($q: String!) { search(query: $q, first: 100) { totalCount edges { node { article { slug } } } } }`, { q: h.headline });
+      const d = await data(`query($q: String!) { search(query: $q, first: 100) { totalCount edges { node { article { slug } } } } }`, {
+        q: h.headline,
+      });
       expectNoHidden(d.search.edges.map((e: any) => e.node.article.slug));
       expect(d.search.totalCount).toBe(d.search.edges.length);
     }

@@ -10,14 +10,7 @@
 // resolver. It is a comparison, not a product: visibility is the anonymous reader's
 // (status = PUBLISHED), input checks are minimal.
 import { readFileSync } from 'node:fs';
-import {
-  buildSchema,
-  GraphQLError,
-  GraphQLObjectType,
-  GraphQLScalarType,
-  type GraphQLFieldResolver,
-  type GraphQLSchema,
-} from 'graphql';
+import { buildSchema, GraphQLError, GraphQLObjectType, GraphQLScalarType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import { createYoga } from 'graphql-yoga';
 import { Prisma, type Article, type PrismaClient } from '../../src/generated/prisma/client.js';
@@ -36,7 +29,8 @@ const cursorOf = (a: Article) => Buffer.from(`newest:${JSON.stringify([a.publish
 
 function pageSize(first: number | null | undefined, fallback = 20): number {
   const n = first ?? fallback;
-  if (n < 0 || n > MAX_PAGE) throw new GraphQLError(`"first" must be between 0 and ${MAX_PAGE}.`, { extensions: { code: 'PAGE_SIZE_TOO_LARGE' } });
+  if (n < 0 || n > MAX_PAGE)
+    throw new GraphQLError(`"first" must be between 0 and ${MAX_PAGE}.`, { extensions: { code: 'PAGE_SIZE_TOO_LARGE' } });
   return n;
 }
 
@@ -68,13 +62,21 @@ async function articlesInOrder(prisma: PrismaClient, ids: number[]): Promise<Art
 }
 
 /** A newest-first page of articles: the page query, and a count only if totalCount is asked. */
-async function articleConnection(prisma: PrismaClient, args: { first?: number | null; after?: string | null; filter?: ArticleFilter | null; orderBy?: string | null }, fixed: ArticleFilter = {}) {
+async function articleConnection(
+  prisma: PrismaClient,
+  args: { first?: number | null; after?: string | null; filter?: ArticleFilter | null; orderBy?: string | null },
+  fixed: ArticleFilter = {},
+) {
   if (args.orderBy && args.orderBy !== 'NEWEST') throw new GraphQLError('The baseline only implements orderBy: NEWEST.');
   const first = pageSize(args.first);
   const where = await articleWhere(prisma, { ...args.filter, ...fixed });
   const and: Prisma.ArticleWhereInput[] = [where];
   if (args.after) {
-    const [publishedAt, id] = JSON.parse(Buffer.from(args.after, 'base64').toString('utf8').replace(/^newest:/, '')) as [number, number];
+    const [publishedAt, id] = JSON.parse(
+      Buffer.from(args.after, 'base64')
+        .toString('utf8')
+        .replace(/^newest:/, ''),
+    ) as [number, number];
     and.push({ OR: [{ publishedAt: { lt: new Date(publishedAt) } }, { publishedAt: new Date(publishedAt), id: { lt: id } }] });
   }
   const rows = await prisma.article.findMany({ where: { AND: and }, orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }], take: first + 1 });
@@ -116,7 +118,10 @@ async function searchWhere(prisma: PrismaClient, filter: ArticleFilter): Promise
   return Prisma.join(conditions, ' AND ');
 }
 
-async function search(prisma: PrismaClient, args: { query: string; filter?: ArticleFilter | null; first?: number | null; after?: string | null }) {
+async function search(
+  prisma: PrismaClient,
+  args: { query: string; filter?: ArticleFilter | null; first?: number | null; after?: string | null },
+) {
   const text = args.query.trim();
   if (!text) throw new GraphQLError('"query" must not be empty.', { extensions: { code: 'BAD_USER_INPUT' } });
   const first = pageSize(args.first);
@@ -143,7 +148,12 @@ async function search(prisma: PrismaClient, args: { query: string; filter?: Arti
   }));
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: offset > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     totalCount: async () => {
       const [row] = await prisma.$queryRaw<{ count: bigint }[]>(Prisma.sql`
         SELECT count(*) AS count FROM "Article" a, websearch_to_tsquery('english', ${text}) q
@@ -162,14 +172,22 @@ const resolvers: Record<string, Record<string, Resolver>> = {
     },
     articles: (_root, args, { prisma }) => articleConnection(prisma, args),
     section: (_root, args: { slug: string }, { prisma }) => prisma.section.findUnique({ where: { slug: args.slug } }),
-    edition: (_root, args: { slug?: string | null; date?: Date | null; kind?: 'DAILY' | 'PRINT' | 'REGIONAL' | 'SPECIAL' | null }, { prisma }) => {
+    edition: (
+      _root,
+      args: { slug?: string | null; date?: Date | null; kind?: 'DAILY' | 'PRINT' | 'REGIONAL' | 'SPECIAL' | null },
+      { prisma },
+    ) => {
       if ((args.slug == null) === (args.date == null)) throw new GraphQLError('Give exactly one of "slug" and "date".');
       return prisma.edition.findUnique({
         where: args.slug != null ? { slug: args.slug } : { kind_date: { kind: args.kind ?? 'DAILY', date: args.date! } },
       });
     },
     collection: (_root, args: { slug: string }, { prisma }) => prisma.collection.findUnique({ where: { slug: args.slug } }),
-    mostPopular: async (_root, args: { window?: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | null; section?: string | null; first?: number | null }, { prisma }) => {
+    mostPopular: async (
+      _root,
+      args: { window?: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | null; section?: string | null; first?: number | null },
+      { prisma },
+    ) => {
       // The gateway's precomputed ranking (PopularArticle).
       const groups = await prisma.popularArticle.findMany({
         where: { window: args.window ?? 'DAY', article: await articleWhere(prisma, { section: args.section }) },
@@ -177,7 +195,10 @@ const resolvers: Record<string, Record<string, Resolver>> = {
         take: pageSize(args.first, 10),
         select: { articleId: true },
       });
-      return articlesInOrder(prisma, groups.map((g) => g.articleId));
+      return articlesInOrder(
+        prisma,
+        groups.map((g) => g.articleId),
+      );
     },
     search: (_root, args, { prisma }) => search(prisma, args),
   },
@@ -188,12 +209,14 @@ const resolvers: Record<string, Record<string, Resolver>> = {
       prisma.articleAuthor.findMany({ where: { articleId: a.id }, orderBy: [{ position: 'asc' }, { authorId: 'asc' }] }),
     tags: (a: Article, _args, { prisma }) =>
       prisma.tag.findMany({ where: { articles: { some: { articleId: a.id } } }, orderBy: { id: 'asc' } }),
-    heroMedia: (a: Article, _args, { prisma }) => (a.heroMediaId == null ? null : prisma.media.findUnique({ where: { id: a.heroMediaId } })),
+    heroMedia: (a: Article, _args, { prisma }) =>
+      a.heroMediaId == null ? null : prisma.media.findUnique({ where: { id: a.heroMediaId } }),
     corrections: (a: Article, _args, { prisma }) =>
       prisma.correction.findMany({ where: { articleId: a.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     related: async (a: Article, args: { first?: number | null }, { prisma }) => {
       const first = args.first ?? 5;
-      if (first < 0 || first > 20) throw new GraphQLError('"first" must be between 0 and 20.', { extensions: { code: 'PAGE_SIZE_TOO_LARGE' } });
+      if (first < 0 || first > 20)
+        throw new GraphQLError('"first" must be between 0 and 20.', { extensions: { code: 'PAGE_SIZE_TOO_LARGE' } });
       return articlesInOrder(prisma, await relatedIds(prisma, a.id, first));
     },
   },
@@ -202,8 +225,10 @@ const resolvers: Record<string, Record<string, Resolver>> = {
   },
   Section: {
     id: (s: { id: number }) => globalId('Section', s.id),
-    children: (s: { id: number }, _args, { prisma }) => prisma.section.findMany({ where: { parentId: s.id }, orderBy: [{ position: 'asc' }, { id: 'asc' }] }),
-    parent: (s: { parentId: number | null }, _args, { prisma }) => (s.parentId == null ? null : prisma.section.findUnique({ where: { id: s.parentId } })),
+    children: (s: { id: number }, _args, { prisma }) =>
+      prisma.section.findMany({ where: { parentId: s.id }, orderBy: [{ position: 'asc' }, { id: 'asc' }] }),
+    parent: (s: { parentId: number | null }, _args, { prisma }) =>
+      s.parentId == null ? null : prisma.section.findUnique({ where: { id: s.parentId } }),
     articles: (s: { slug: string }, args, { prisma }) => articleConnection(prisma, args, { section: s.slug }),
   },
   Edition: {
@@ -233,7 +258,10 @@ const resolvers: Record<string, Record<string, Resolver>> = {
 /** schema/schema.graphql with the resolvers above attached. */
 export function createBaselineSchema(): GraphQLSchema {
   const schema = buildSchema(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
-  for (const [name, scalar] of [['Date', DateResolver], ['DateTime', DateTimeResolver]] as const) {
+  for (const [name, scalar] of [
+    ['Date', DateResolver],
+    ['DateTime', DateTimeResolver],
+  ] as const) {
     const type = schema.getType(name);
     if (!(type instanceof GraphQLScalarType)) throw new Error(`schema/schema.graphql has no scalar ${name}`);
     Object.assign(type, { serialize: scalar.serialize, parseValue: scalar.parseValue, parseLiteral: scalar.parseLiteral });

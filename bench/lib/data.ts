@@ -148,7 +148,8 @@ export async function prepareDatabase(
   await runDbScript(['seed', '--articles', String(options.articles), '--reset'], db.env);
   const seedSeconds = (Date.now() - started) / 1000;
   const after = await readState(db);
-  if (after.articles !== options.articles) throw new Error(`after seeding ${db.label} holds ${after.articles} articles, expected ${options.articles}`);
+  if (after.articles !== options.articles)
+    throw new Error(`after seeding ${db.label} holds ${after.articles} articles, expected ${options.articles}`);
   await vacuum(db);
   return { seeded: true, seedSeconds };
 }
@@ -169,7 +170,10 @@ export async function pickData(query: RawQuery): Promise<Picked> {
     `SELECT slug FROM "Article" WHERE status = 'PUBLISHED' ORDER BY "publishedAt" DESC, id DESC LIMIT 400`,
   );
   const step = Math.max(1, Math.floor(recent.length / 20));
-  const slugs = recent.filter((_, i) => i % step === 0).slice(0, 20).map((r) => r.slug);
+  const slugs = recent
+    .filter((_, i) => i % step === 0)
+    .slice(0, 20)
+    .map((r) => r.slug);
   const editions = await query<{ date: string }>(
     `SELECT to_char(date, 'YYYY-MM-DD') AS date FROM "Edition" WHERE kind = 'DAILY' ORDER BY date DESC LIMIT 7`,
   );
@@ -190,6 +194,9 @@ export async function pickData(query: RawQuery): Promise<Picked> {
     slugs,
     editionDates: editions.map((e) => e.date),
     sections: sections.map((s) => s.slug),
-    searches: (useful.length ? useful : searches.sort((a, b) => b.hits - a.hits).slice(0, 1)).map(({ query: q, section }) => ({ query: q, section })),
+    searches: (useful.length ? useful : searches.sort((a, b) => b.hits - a.hits).slice(0, 1)).map(({ query: q, section }) => ({
+      query: q,
+      section,
+    })),
   };
 }

@@ -69,7 +69,12 @@ export async function publishStory(url: string, demo: DemoDatabase, headline: st
   );
   if (!created.data) throw new Error(`createDraft: ${created.message}`);
   onPublishing?.(created.data.slug);
-  const published = await editorCall(url, demo.key, `mutation($id: ID!) { publishArticle(id: $id) { __typename ... on Error { message } } }`, { id: created.data.id });
+  const published = await editorCall(
+    url,
+    demo.key,
+    `mutation($id: ID!) { publishArticle(id: $id) { __typename ... on Error { message } } }`,
+    { id: created.data.id },
+  );
   if (published.__typename !== 'MutationPublishArticleSuccess') throw new Error(`publishArticle: ${published.message}`);
   return { id: created.data.id as string, slug: created.data.slug as string };
 }

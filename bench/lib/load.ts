@@ -22,7 +22,12 @@ export type LoadResult = {
   bytesPerResponse: number;
 };
 
-export async function runLoad(options: { url: string; requests: BenchRequest[]; connections: number; durationS: number }): Promise<LoadResult> {
+export async function runLoad(options: {
+  url: string;
+  requests: BenchRequest[];
+  connections: number;
+  durationS: number;
+}): Promise<LoadResult> {
   const target = new URL(options.url);
   let graphqlErrors = 0;
   let firstErrorBody: string | undefined;

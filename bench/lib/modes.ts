@@ -36,7 +36,8 @@ export const MODES = {
     env: { RESPONSE_CACHE: 'true' },
     request: 'persisted-get',
     implemented: true,
-    description: 'the gateway with its response cache on, asked as production frontends behind a CDN ask: GET of the persisted operation (documentId and variables in the URL)',
+    description:
+      'the gateway with its response cache on, asked as production frontends behind a CDN ask: GET of the persisted operation (documentId and variables in the URL)',
   },
   baseline: {
     server: 'baseline',

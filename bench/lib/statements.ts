@@ -65,7 +65,10 @@ export async function countStatements(options: {
           log(`${mode}: skipped on ${options.database.kind} (PostGraphile needs a PostgreSQL server)`);
           continue;
         }
-        const server = await startServer('postgraphile', { env: { ...options.dbEnv, ...definition.env, ...options.extraEnv, BENCH_STATEMENTS: '1' }, pin: false });
+        const server = await startServer('postgraphile', {
+          env: { ...options.dbEnv, ...definition.env, ...options.extraEnv, BENCH_STATEMENTS: '1' },
+          pin: false,
+        });
         servers.push(server);
         const statementsUrl = new URL('/bench/statements', server.url).href;
         const recorded = async () => (await (await fetch(statementsUrl)).json()) as { count: number; statements: { text: string }[] };
@@ -143,7 +146,16 @@ export async function countStatements(options: {
         }
         const statements = Math.max(...counts);
         const soloMs = durations.reduce((a, b) => a + b, 0) / durations.length;
-        out.push({ shape: shape.name, mode, statements, statementsMin: Math.min(...counts), statementsCold, soloMs: Math.round(soloMs * 10) / 10, sample, responseBytes });
+        out.push({
+          shape: shape.name,
+          mode,
+          statements,
+          statementsMin: Math.min(...counts),
+          statementsCold,
+          soloMs: Math.round(soloMs * 10) / 10,
+          sample,
+          responseBytes,
+        });
         const [referenceMode] = answers.keys();
         if (mode !== referenceMode) {
           // PostGraphile's ids, date-times and cursors are its own: compared in a shared form.
@@ -151,10 +163,14 @@ export async function countStatements(options: {
           const [reference, answer] = [answers.get(referenceMode), answers.get(mode)].map((a) => (ownForm ? comparableAnswer(a) : a));
           const differing = differences(reference, answer);
           if (differing.length) {
-            log(`WARNING: ${shape.name} answers differently in ${mode} than in ${referenceMode}: the comparison is not like for like; ${differing.join('; ')}`);
+            log(
+              `WARNING: ${shape.name} answers differently in ${mode} than in ${referenceMode}: the comparison is not like for like; ${differing.join('; ')}`,
+            );
           } else if (ownForm) log(`${shape.name} / ${mode}: the same data as ${referenceMode} for ${JSON.stringify(shape.variables[0])}`);
         }
-        log(`${shape.name} / ${mode}: ${statements} SQL statements per request${Math.min(...counts) !== statements ? ` (${Math.min(...counts)}–${statements} over ${counts.length} variable sets)` : ''}, ${soloMs.toFixed(1)} ms alone, ${(responseBytes / 1024).toFixed(1)} KiB response`);
+        log(
+          `${shape.name} / ${mode}: ${statements} SQL statements per request${Math.min(...counts) !== statements ? ` (${Math.min(...counts)}–${statements} over ${counts.length} variable sets)` : ''}, ${soloMs.toFixed(1)} ms alone, ${(responseBytes / 1024).toFixed(1)} KiB response`,
+        );
       }
     }
     return { shapes, counts: out };
@@ -184,7 +200,9 @@ function check(shape: Shape, mode: ModeName, index: number, response: { status: 
 /** The chosen variables must find real content, or the shape measures empty answers. */
 function assertContent(shape: Shape, mode: ModeName, index: number, data: Record<string, any>) {
   const empty = (what: string) => {
-    throw new Error(`${shape.name} / ${mode} with variables ${JSON.stringify(shape.variables[index])}: ${what} is empty; the bench data does not fit the shape`);
+    throw new Error(
+      `${shape.name} / ${mode} with variables ${JSON.stringify(shape.variables[index])}: ${what} is empty; the bench data does not fit the shape`,
+    );
   };
   switch (shape.name) {
     case 'article-page':

@@ -30,7 +30,13 @@ function storyItem(article: ArticleCardFragment, fresh = false) {
   if (fresh) item.className = 'fresh';
   item.append(text('span', article.section.name, 'section'), text('h3', article.headline));
   const by = article.byline.map((b) => b.author.name).join(', ');
-  item.append(text('p', [by, time(article.publishedAt), article.updatedAt ? `Updated ${time(article.updatedAt)}` : ''].filter(Boolean).join(' · '), 'meta'));
+  item.append(
+    text(
+      'p',
+      [by, time(article.publishedAt), article.updatedAt ? `Updated ${time(article.updatedAt)}` : ''].filter(Boolean).join(' · '),
+      'meta',
+    ),
+  );
   if (article.summary) item.append(text('p', article.summary, 'summary'));
   return item;
 }

@@ -7,9 +7,7 @@ import { ForbiddenError, UnauthenticatedError } from './errors.js';
 export type Role = ApiRole;
 
 /** Who is asking. Anonymous readers see published content only. */
-export type Viewer =
-  | { kind: 'anonymous' }
-  | { kind: 'key'; keyId: number; name: string; role: Role; authorId: number | null };
+export type Viewer = { kind: 'anonymous' } | { kind: 'key'; keyId: number; name: string; role: Role; authorId: number | null };
 
 export const anonymous: Viewer = { kind: 'anonymous' };
 
@@ -21,7 +19,9 @@ export function hasRole(viewer: Viewer, role: Role): boolean {
 
 export function requireRole(viewer: Viewer, role: Role): asserts viewer is Extract<Viewer, { kind: 'key' }> {
   if (!hasRole(viewer, role)) {
-    throw new ForbiddenError(viewer.kind === 'anonymous' ? `This needs an API key with role ${role}.` : `This needs role ${role}; your key is ${viewer.role}.`);
+    throw new ForbiddenError(
+      viewer.kind === 'anonymous' ? `This needs an API key with role ${role}.` : `This needs role ${role}; your key is ${viewer.role}.`,
+    );
   }
 }
 

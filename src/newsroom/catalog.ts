@@ -79,7 +79,10 @@ const authorSchema = z.object({
   name,
   bio: text,
   kind: z.enum(['STAFF', 'CONTRIBUTOR', 'AGENCY']).default('STAFF'),
-  avatarUrl: z.url({ protocol: /^https?$/ }).max(2000).nullish(),
+  avatarUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .nullish(),
 });
 
 export async function createAuthor(prisma: PrismaClient, viewer: Viewer, raw: z.input<typeof authorSchema>) {
@@ -127,14 +130,21 @@ export async function createEdition(prisma: PrismaClient, viewer: Viewer, raw: z
 }
 
 const placementsSchema = z
-  .array(z.object({ articleId: z.number().int().positive(), page: z.number().int().min(1).max(1000), position: z.number().int().min(1).max(1000) }))
+  .array(
+    z.object({
+      articleId: z.number().int().positive(),
+      page: z.number().int().min(1).max(1000),
+      position: z.number().int().min(1).max(1000),
+    }),
+  )
   .max(500)
   .superRefine((placements, ctx) => {
     const slots = new Set<string>();
     const articles = new Set<number>();
     placements.forEach((p, i) => {
       const slot = `${p.page}/${p.position}`;
-      if (slots.has(slot)) ctx.addIssue({ code: 'custom', path: [i, 'position'], message: `page ${p.page} position ${p.position} is used twice` });
+      if (slots.has(slot))
+        ctx.addIssue({ code: 'custom', path: [i, 'position'], message: `page ${p.page} position ${p.position} is used twice` });
       if (articles.has(p.articleId)) ctx.addIssue({ code: 'custom', path: [i, 'article'], message: 'article placed twice' });
       slots.add(slot);
       articles.add(p.articleId);
@@ -149,7 +159,11 @@ export async function setEditionPlacements(prisma: PrismaClient, viewer: Viewer,
     prisma.$transaction(async (tx) => {
       const edition = await tx.edition.findUnique({ where: { id: editionId } });
       if (!edition) throw new NotFoundError('Edition');
-      await requireArticles(tx, placements.map((p) => p.articleId), 'placements');
+      await requireArticles(
+        tx,
+        placements.map((p) => p.articleId),
+        'placements',
+      );
       await tx.editionPlacement.deleteMany({ where: { editionId } });
       await tx.editionPlacement.createMany({ data: placements.map((p) => ({ ...p, editionId })) });
       await appendStoryEvent(tx, { type: 'EDITION_UPDATED', editionId });

@@ -77,8 +77,12 @@ async function checkReferences(tx: Tx, input: { sectionId?: number; byline?: { a
     issues.push({ path: ['section'], message: 'no such section' });
   }
   if (input.byline?.length) {
-    const found = new Set((await tx.author.findMany({ where: { id: { in: input.byline.map((b) => b.authorId) } }, select: { id: true } })).map((a) => a.id));
-    input.byline.forEach((b, i) => found.has(b.authorId) || issues.push({ path: ['byline', String(i), 'author'], message: 'no such author' }));
+    const found = new Set(
+      (await tx.author.findMany({ where: { id: { in: input.byline.map((b) => b.authorId) } }, select: { id: true } })).map((a) => a.id),
+    );
+    input.byline.forEach(
+      (b, i) => found.has(b.authorId) || issues.push({ path: ['byline', String(i), 'author'], message: 'no such author' }),
+    );
   }
   if (input.tagIds?.length) {
     const found = new Set((await tx.tag.findMany({ where: { id: { in: input.tagIds } }, select: { id: true } })).map((t) => t.id));
@@ -101,18 +105,14 @@ function slugFromHeadline(headline: string): string {
 
 /** The first free slug of `base`, `base-2`, `base-3`, … */
 async function freeSlug(tx: Tx, base: string): Promise<string> {
-  const taken = new Set(
-    (await tx.article.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((a) => a.slug),
-  );
+  const taken = new Set((await tx.article.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((a) => a.slug));
   if (!taken.has(base)) return base;
   for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
 function isUniqueViolation(error: unknown, field: string): boolean {
   return (
-    error instanceof Prisma.PrismaClientKnownRequestError &&
-    error.code === 'P2002' &&
-    JSON.stringify(error.meta ?? {}).includes(field)
+    error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && JSON.stringify(error.meta ?? {}).includes(field)
   );
 }
 

@@ -20,7 +20,10 @@ export class ValidationError extends NewsroomError {
 
 export class NotFoundError extends NewsroomError {
   readonly code = 'NOT_FOUND';
-  constructor(what: string, readonly id?: string) {
+  constructor(
+    what: string,
+    readonly id?: string,
+  ) {
     super(`${what} not found.`);
   }
 }
@@ -35,7 +38,10 @@ export class ForbiddenError extends NewsroomError {
 /** A unique value already taken, or a stale `version`: re-read and try again. */
 export class ConflictError extends NewsroomError {
   readonly code = 'CONFLICT';
-  constructor(message: string, readonly currentVersion?: number) {
+  constructor(
+    message: string,
+    readonly currentVersion?: number,
+  ) {
     super(message);
   }
 }

@@ -172,7 +172,9 @@ export class LiveHub {
           select: { id: true, status: true, kind: true, sectionId: true, tags: { select: { tagId: true } } },
         })
       : [];
-    const byId = new Map(articles.map((a) => [a.id, { status: a.status, kind: a.kind, sectionId: a.sectionId, tagIds: a.tags.map((t) => t.tagId) }]));
+    const byId = new Map(
+      articles.map((a) => [a.id, { status: a.status, kind: a.kind, sectionId: a.sectionId, tagIds: a.tags.map((t) => t.tagId) }]),
+    );
     return rows.map((r) => ({
       id: r.id,
       type: r.type,

@@ -18,7 +18,7 @@ export const ApiRole = builder.enumType('ApiRole', {
 
 export const ApiKey = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
-  description: 'A key for editors\' tools. The key itself is shown once, at creation.',
+  description: "A key for editors' tools. The key itself is shown once, at creation.",
   fields: (t) => ({
     name: t.exposeString('name'),
     role: t.expose('role', { type: ApiRole }),

@@ -92,8 +92,7 @@ builder.mutationFields((t) => ({
     errors: {},
     description: 'A new draft (WRITER and up; a writer is in the byline).',
     args: { input: t.arg({ type: CreateDraftInput, required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, createDraft(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, createDraft(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never)),
   }),
   updateArticle: t.prismaField({
     type: 'Article',
@@ -112,8 +111,7 @@ builder.mutationFields((t) => ({
     errors: {},
     description: 'Publish now (EDITOR).',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, publishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, publishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
   }),
   scheduleArticle: t.prismaField({
     type: 'Article',
@@ -128,24 +126,21 @@ builder.mutationFields((t) => ({
     errors: {},
     description: 'Back to draft (EDITOR).',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, unscheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, unscheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
   }),
   unpublishArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Take a published article down (EDITOR); it disappears from every reader path.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, unpublishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, unpublishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
   }),
   addCorrection: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Append a public correction (EDITOR); sets the article\'s "Updated" time.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), text: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, addCorrection(ctx.prisma, ctx.viewer, articleId(args.id), args.text)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, addCorrection(ctx.prisma, ctx.viewer, articleId(args.id), args.text)),
   }),
   recordRead: t.boolean({
     description: 'Count one read of a published article for Most Popular (public). False when there is none.',
@@ -166,7 +161,7 @@ const Revision = builder.prismaObject('Revision', {
       resolve: (revision) => revision.replacedBy?.name ?? null,
     }),
     headline: t.string({ resolve: (r) => String((r.snapshot as { headline?: unknown }).headline ?? '') }),
-    summary: t.string({ nullable: true, resolve: (r) => ((r.snapshot as { summary?: string | null }).summary ?? null) }),
+    summary: t.string({ nullable: true, resolve: (r) => (r.snapshot as { summary?: string | null }).summary ?? null }),
     body: t.string({ resolve: (r) => String((r.snapshot as { body?: unknown }).body ?? '') }),
     status: t.field({ type: ArticleStatus, resolve: (r) => (r.snapshot as { status: 'DRAFT' }).status }),
   }),
@@ -183,7 +178,11 @@ builder.prismaObjectField(Article, 'revisions', (t) =>
         const own = await ctx.prisma.article.count({ where: { id: article.id, ...ownArticles(ctx.viewer) } });
         if (!own) throw new ForbiddenError('A writer sees the revisions of their own articles only.');
       }
-      return ctx.prisma.revision.findMany({ where: { articleId: article.id }, orderBy: { version: 'desc' }, include: { replacedBy: true } });
+      return ctx.prisma.revision.findMany({
+        where: { articleId: article.id },
+        orderBy: { version: 'desc' },
+        include: { replacedBy: true },
+      });
     },
   }),
 );
@@ -192,7 +191,7 @@ builder.queryFields((t) => ({
   desk: t.connection(
     {
       type: Article,
-      description: 'The editors\' desk: articles of any status, most recently changed first (API key; a writer sees their own).',
+      description: "The editors' desk: articles of any status, most recently changed first (API key; a writer sees their own).",
       args: {
         status: t.arg({ type: [ArticleStatus] }),
         section: t.arg.string({ description: 'Section slug; includes its subsections.' }),
@@ -214,4 +213,3 @@ builder.queryFields((t) => ({
     ArticleConnection,
   ),
 }));
-

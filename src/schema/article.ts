@@ -153,10 +153,7 @@ export const ArticleFilterInput = builder.inputType('ArticleFilter', {
   }),
 });
 
-export const ArticleConnection = builder.connectionObject(
-  { type: Article, name: 'ArticleConnection' },
-  { name: 'ArticleEdge' },
-);
+export const ArticleConnection = builder.connectionObject({ type: Article, name: 'ArticleConnection' }, { name: 'ArticleEdge' });
 builder.objectField(ArticleConnection, 'totalCount', (t) =>
   t.int({
     description: 'How many articles the list holds across all pages.',
@@ -184,7 +181,9 @@ export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo,
   const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }) as { select: Prisma.ArticleSelect };
   if (args.orderBy === 'MOST_READ') {
     const window = args.window ?? 'DAY';
-    const connection = await resolveOffsetConnection(options, ({ offset, limit }) => mostReadPage(ctx, query, where, window, { offset, limit }));
+    const connection = await resolveOffsetConnection(options, ({ offset, limit }) =>
+      mostReadPage(ctx, query, where, window, { offset, limit }),
+    );
     return { ...connection, totalCount: () => mostReadCount(ctx, where, window) };
   }
   const toKey = (cursor: string) => {

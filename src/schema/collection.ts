@@ -14,7 +14,7 @@ export const Collection = builder.prismaNode('Collection', {
     description: t.exposeString('description', { nullable: true }),
     articles: t.field({
       type: [Article],
-      description: 'The published articles of the list, in the editors\' order.',
+      description: "The published articles of the list, in the editors' order.",
       select: (_args, ctx, nestedSelection) => ({
         items: {
           where: { article: visibleArticleWhere(ctx.viewer) },
@@ -54,7 +54,7 @@ builder.mutationFields((t) => ({
   setCollectionItems: t.prismaField({
     type: 'Collection',
     errors: {},
-    description: 'EDITOR. The collection\'s articles become exactly these, in this order.',
+    description: "EDITOR. The collection's articles become exactly these, in this order.",
     args: {
       id: t.arg.globalID({ required: true, for: [Collection] }),
       articles: t.arg.globalIDList({ required: true, for: [Article] }),

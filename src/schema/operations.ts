@@ -33,7 +33,9 @@ export function operationDocument(name: string): string {
   let document = readFileSync(path.join(operationsDir, `${name}.graphql`), 'utf8');
   for (;;) {
     const ast = parse(document);
-    const defined = new Set(ast.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => d.name.value));
+    const defined = new Set(
+      ast.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => d.name.value),
+    );
     const missing = new Set<string>();
     visit(ast, { FragmentSpread: (node) => void (defined.has(node.name.value) || missing.add(node.name.value)) });
     if (missing.size === 0) return document;

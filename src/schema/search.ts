@@ -44,7 +44,15 @@ builder.queryFields((t) => ({
         const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node', 'article'], typeName: 'Article' });
         const connection = await resolveOffsetConnection(pageOptions(args), async ({ offset, limit }) => {
           const hits = await searchArticles(ctx, text, filter, { offset, limit });
-          const articles = new Map((await findArticlesInOrder(ctx, query, hits.map((h) => h.id))).map((a) => [a.id, a]));
+          const articles = new Map(
+            (
+              await findArticlesInOrder(
+                ctx,
+                query,
+                hits.map((h) => h.id),
+              )
+            ).map((a) => [a.id, a]),
+          );
           return hits.flatMap((hit) => {
             const article = articles.get(hit.id);
             return article ? [{ ...hit, article }] : [];

@@ -127,12 +127,15 @@ builder.subscriptionFields((t) => ({
       const tagId =
         args.tag == null ? null : ((await ctx.prisma.tag.findUnique({ where: { slug: args.tag }, select: { id: true } }))?.id ?? -1);
       const kinds = args.kind?.length ? new Set<string>(args.kind) : null;
-      return stream(ctx, after, (e) =>
-        e.type === 'PUBLISHED' &&
-        isPublic(e) &&
-        (sections === null || sections.has(e.article!.sectionId)) &&
-        (tagId === null || e.article!.tagIds.includes(tagId)) &&
-        (kinds === null || kinds.has(e.article!.kind)),
+      return stream(
+        ctx,
+        after,
+        (e) =>
+          e.type === 'PUBLISHED' &&
+          isPublic(e) &&
+          (sections === null || sections.has(e.article!.sectionId)) &&
+          (tagId === null || e.article!.tagIds.includes(tagId)) &&
+          (kinds === null || kinds.has(e.article!.kind)),
       );
     },
     resolve: (update) => update,
@@ -155,7 +158,7 @@ builder.subscriptionFields((t) => ({
   }),
   editionUpdated: t.field({
     type: EditionUpdate,
-    description: 'An edition\'s placements changed (all editions, or the one with `slug`).',
+    description: "An edition's placements changed (all editions, or the one with `slug`).",
     args: { slug: t.arg.string(), after: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       const after = parseAfter(ctx, args.after == null ? null : String(args.after));

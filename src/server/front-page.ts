@@ -25,7 +25,11 @@ export function useFrontPage(): Plugin {
       if (url.pathname === '/') {
         endResponse(new fetchAPI.Response(page, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } }));
       } else if (url.pathname === '/app.js') {
-        endResponse(new fetchAPI.Response(await script(), { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } }));
+        endResponse(
+          new fetchAPI.Response(await script(), {
+            headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
+          }),
+        );
       }
     },
   };

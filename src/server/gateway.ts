@@ -53,10 +53,23 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     // A bad key fails the request with 401 (see toClientError); no key is an anonymous reader.
     // WebSocket connections authenticate once, at connection time, and pass their viewer in.
     context: async (initial: { request?: Request; viewer?: Viewer }) =>
-      createContext(db.prisma, live, initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null)), {
-        resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
-      }),
-    plugins: [...obs.plugins, ...policy.plugins, useLiveEventIds(), useFrontPage(), ...persisted.plugins, ...cache.plugins, ...obs.lastPlugins],
+      createContext(
+        db.prisma,
+        live,
+        initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null)),
+        {
+          resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
+        },
+      ),
+    plugins: [
+      ...obs.plugins,
+      ...policy.plugins,
+      useLiveEventIds(),
+      useFrontPage(),
+      ...persisted.plugins,
+      ...cache.plugins,
+      ...obs.lastPlugins,
+    ],
     maskedErrors: {
       // Input errors keep their message and code; everything else becomes one opaque error,
       // logged here with its details and never sent to the client.

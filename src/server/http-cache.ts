@@ -55,7 +55,9 @@ type Counts = { entryCount(): number; byteCount(): number };
 /** Every HTTP cache of the process (tests build several): the gauges sum them. */
 const caches = new Set<Counts>();
 summedGauge('newsroom_http_cache_entries', 'Responses held by the HTTP cache in front of yoga', caches, (counts) => counts.entryCount());
-summedGauge('newsroom_http_cache_bytes', 'Bytes of the responses held by the HTTP cache in front of yoga', caches, (counts) => counts.byteCount());
+summedGauge('newsroom_http_cache_bytes', 'Bytes of the responses held by the HTTP cache in front of yoga', caches, (counts) =>
+  counts.byteCount(),
+);
 
 /** What a background refresh needs to ask yoga the same question again. */
 type StoredRequest = { method: string; url: string; accept?: string; origin?: string; body?: Buffer };
@@ -128,10 +130,12 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     for (const entry of entries.values()) {
       if (entry.body === undefined) continue;
       if (purge === 'all') forget(entry);
-      else for (const key of purge) if (entry.surrogateKeys.has(key)) {
-        forget(entry);
-        break;
-      }
+      else
+        for (const key of purge)
+          if (entry.surrogateKeys.has(key)) {
+            forget(entry);
+            break;
+          }
     }
   });
 
@@ -199,13 +203,21 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   /** Anonymous GET or JSON POST to /graphql, not SSE, with a small body. */
   function eligible(req: IncomingMessage): boolean {
     const url = req.url;
-    if (url === undefined || !url.startsWith(GRAPHQL_PATH) || (url.length > GRAPHQL_PATH.length && url.charCodeAt(GRAPHQL_PATH.length) !== 63 /* ? */)) return false;
+    if (
+      url === undefined ||
+      !url.startsWith(GRAPHQL_PATH) ||
+      (url.length > GRAPHQL_PATH.length && url.charCodeAt(GRAPHQL_PATH.length) !== 63) /* ? */
+    )
+      return false;
     const headers = req.headers;
     if (headers.authorization !== undefined || headers.accept?.includes('text/event-stream')) return false;
     if (req.method === 'GET') {
       // Without parameters it is GraphiQL or a 400. Yoga refuses a GET without a CSRF header (or a
       // preflighted content type) with 403: those go to yoga, so they never meet a stored copy.
-      return url.length > GRAPHQL_PATH.length + 1 && (CSRF_HEADERS.some((name) => headers[name] !== undefined) || isJson(headers['content-type']));
+      return (
+        url.length > GRAPHQL_PATH.length + 1 &&
+        (CSRF_HEADERS.some((name) => headers[name] !== undefined) || isJson(headers['content-type']))
+      );
     }
     if (req.method !== 'POST' || !isJson(headers['content-type']) || headers['transfer-encoding'] !== undefined) return false;
     const length = Number(headers['content-length']);
@@ -339,7 +351,13 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
         response.headers.forEach((value, name) => void pairs.push([name, value]));
         // Purged meanwhile (its result may predate the purge), or replaced: the refresh is void.
         if (closed || started !== generation || entries.get(entry.key) !== entry) return;
-        const fresh = build(entry.key, { status: response.status, headers: pairs, body: bytes }, entry.operation, entry.request, Date.now());
+        const fresh = build(
+          entry.key,
+          { status: response.status, headers: pairs, body: bytes },
+          entry.operation,
+          entry.request,
+          Date.now(),
+        );
         if (fresh) put(fresh);
       } catch (error) {
         logger.warn({ err: error }, 'refreshing a cached response failed; the copy runs out');
@@ -349,7 +367,13 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     })();
   }
 
-  function build(key: string, captured: Captured, operation: RequestOperation | undefined, request: StoredRequest, now: number): Entry | undefined {
+  function build(
+    key: string,
+    captured: Captured,
+    operation: RequestOperation | undefined,
+    request: StoredRequest,
+    now: number,
+  ): Entry | undefined {
     if (captured.status !== 200 || operation?.operationType !== 'query') return undefined;
     let cacheControl: string | undefined;
     let contentType: string | undefined;
@@ -478,13 +502,21 @@ function capture(res: ServerResponse, done: (captured: Captured | undefined) => 
   let finished = false;
   const collect = (chunk: unknown, encoding: unknown) => {
     if (chunk == null || typeof chunk === 'function') return;
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array));
+    chunks.push(
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+        : Buffer.from(chunk as Uint8Array),
+    );
   };
   const finish = (ended: boolean) => {
     if (finished) return;
     finished = true;
     if (!ended) return done(undefined);
-    done({ status: status || res.statusCode, headers: headerPairs(res, headArgument), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+    done({
+      status: status || res.statusCode,
+      headers: headerPairs(res, headArgument),
+      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+    });
   };
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     status = args[0] as number;

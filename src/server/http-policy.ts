@@ -148,7 +148,9 @@ const noIntrospection: ValidationRule = (context) => ({
   Field(node) {
     const type = context.getType();
     if (type && isIntrospectionType(getNamedType(type))) {
-      context.reportError(new GraphQLError('Introspection is disabled on this server.', { nodes: node, extensions: { code: 'INTROSPECTION_DISABLED' } }));
+      context.reportError(
+        new GraphQLError('Introspection is disabled on this server.', { nodes: node, extensions: { code: 'INTROSPECTION_DISABLED' } }),
+      );
     }
   },
 });
@@ -156,7 +158,12 @@ const noIntrospection: ValidationRule = (context) => ({
 function withRequestErrorCode(error: GraphQLError): GraphQLError {
   if (error.extensions?.code) return error;
   const code = /^Variable "\$/.test(error.message) ? 'BAD_USER_INPUT' : 'BAD_REQUEST';
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 function withCode(error: unknown, code: string, hint: string): unknown {
@@ -230,7 +237,10 @@ function createRateLimiter(config: Config, deps: HttpPolicyDeps) {
   const degrade = (error: unknown) => {
     if (degraded) return;
     degraded = true;
-    logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Redis unavailable: rate limits are counted per process until it is back');
+    logger.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'Redis unavailable: rate limits are counted per process until it is back',
+    );
   };
   redis?.on('error', degrade);
   redis?.on('ready', () => {
@@ -250,7 +260,10 @@ function createRateLimiter(config: Config, deps: HttpPolicyDeps) {
       return memory.hit(client);
     };
     try {
-      return (redis.eval(HIT_SCRIPT, 1, prefix + client, WINDOW_MS) as Promise<[number, number]>).then(([count, ttl]) => ({ count, resetInMs: ttl }), fallback);
+      return (redis.eval(HIT_SCRIPT, 1, prefix + client, WINDOW_MS) as Promise<[number, number]>).then(
+        ([count, ttl]) => ({ count, resetInMs: ttl }),
+        fallback,
+      );
     } catch (error) {
       return fallback(error);
     }

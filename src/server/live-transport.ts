@@ -26,7 +26,11 @@ export function useLiveEventIds(): Plugin<Context> {
 }
 
 /** Adds `id: <eventId>` to each SSE event whose data carries one (yoga writes whole events per chunk). */
-function withEventIds(fetchAPI: { TextEncoder: typeof TextEncoder; TextDecoder: typeof TextDecoder; TransformStream: typeof TransformStream }) {
+function withEventIds(fetchAPI: {
+  TextEncoder: typeof TextEncoder;
+  TextDecoder: typeof TextDecoder;
+  TransformStream: typeof TransformStream;
+}) {
   const decoder = new fetchAPI.TextDecoder();
   const encoder = new fetchAPI.TextEncoder();
   return new fetchAPI.TransformStream<Uint8Array, Uint8Array>({

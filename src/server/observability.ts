@@ -77,7 +77,14 @@ export function requestIdFrom(header: string | null): string {
   return header && /^[A-Za-z0-9_-]{1,64}$/.test(header) ? header : randomUUID();
 }
 
-type RequestState = { id: string; start: number; operationName?: string; operationType?: string; query?: string; queryOperationName?: string | null };
+type RequestState = {
+  id: string;
+  start: number;
+  operationName?: string;
+  operationType?: string;
+  query?: string;
+  queryOperationName?: string | null;
+};
 
 /** The operation a request ran, as logs and metrics name it. */
 export type RequestOperation = { operationName?: string; operationType?: string };
@@ -211,7 +218,10 @@ export function observability(options: { config: Config; db: Database; logger: L
     onRequest({ request, url, endResponse, fetchAPI }) {
       stateOf(request);
       const json = (body: unknown, status = 200) =>
-        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+        new fetchAPI.Response(JSON.stringify(body), {
+          status,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        });
       switch (url.pathname) {
         case '/healthz':
           return endResponse(json({ status: 'ok' }));
@@ -220,9 +230,13 @@ export function observability(options: { config: Config; db: Database; logger: L
             endResponse(json({ status: ok ? 'ready' : shuttingDown ? 'shutting down' : 'database unavailable' }, ok ? 200 : 503)),
           );
         case '/metrics':
-          return metricsRegistry.metrics().then((text) =>
-            endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' } })),
-          );
+          return metricsRegistry
+            .metrics()
+            .then((text) =>
+              endResponse(
+                new fetchAPI.Response(text, { headers: { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' } }),
+              ),
+            );
       }
     },
     onExecute({ args }) {
@@ -293,7 +307,13 @@ export function observability(options: { config: Config; db: Database; logger: L
 // ---------------------------------------------------------------------------------------------
 // The database going away: errors that mean "try again shortly", not a bug.
 
-const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
 /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** Prisma: can't reach, connect timeout, operation timeout, server closed the connection, pool timeout */
@@ -304,7 +324,11 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const e = current as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } };
+    const e = current as {
+      code?: unknown;
+      message?: unknown;
+      meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } };
+    };
     const cause = e.meta?.driverAdapterError?.cause;
     if (UNAVAILABLE_KINDS.has(cause?.kind ?? '') || UNAVAILABLE_SQLSTATES.has(cause?.code ?? '')) return true;
     if (typeof e.code === 'string' && (UNAVAILABLE_PRISMA_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code))) return true;

@@ -84,14 +84,19 @@ class Lru {
   }
 }
 
-export function persistedOperations(options: { mode: Config['persistedOperations']; logger: Logger; manifest?: Map<string, string> }): PersistedOperations {
+export function persistedOperations(options: {
+  mode: Config['persistedOperations'];
+  logger: Logger;
+  manifest?: Map<string, string>;
+}): PersistedOperations {
   const { mode, logger } = options;
   let manifest = options.manifest;
   if (!manifest) {
     try {
       manifest = loadManifest();
     } catch (error) {
-      if (mode === 'only') throw new Error(`PERSISTED_OPERATIONS=only needs ${MANIFEST_FILE.pathname}: run \`npm run codegen\`.`, { cause: error });
+      if (mode === 'only')
+        throw new Error(`PERSISTED_OPERATIONS=only needs ${MANIFEST_FILE.pathname}: run \`npm run codegen\`.`, { cause: error });
       logger.warn({ err: error }, 'no persisted-documents.json (run `npm run codegen`): only automatic persisted queries work');
       manifest = new Map();
     }
@@ -111,11 +116,18 @@ export function persistedOperations(options: { mode: Config['persistedOperations
       if (id == null) {
         if (mode !== 'only') return;
         const hash = hashOf(query);
-        if (trusted.has(hash)) setParams({ ...params, query: undefined, extensions: { ...params.extensions, persistedQuery: { version: 1, sha256Hash: hash } } });
+        if (trusted.has(hash))
+          setParams({
+            ...params,
+            query: undefined,
+            extensions: { ...params.extensions, persistedQuery: { version: 1, sha256Hash: hash } },
+          });
         return;
       }
       if (hashOf(query) !== id) {
-        throw createGraphQLError('provided sha does not match query', { extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH', http: { status: 400 } } });
+        throw createGraphQLError('provided sha does not match query', {
+          extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH', http: { status: 400 } },
+        });
       }
       if (trusted.has(id)) setParams({ ...params, query: undefined });
       else if (mode === 'allow') registered.set(id, query);
@@ -129,7 +141,10 @@ export function persistedOperations(options: { mode: Config['persistedOperations
     notFound:
       mode === 'allow'
         ? { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 200 } } }
-        : { message: 'Unknown persisted operation: this server runs only the operations in its persisted-documents.json.', extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400 } } },
+        : {
+            message: 'Unknown persisted operation: this server runs only the operations in its persisted-documents.json.',
+            extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400 } },
+          },
     persistedQueryOnly: {
       message:
         'This server runs persisted operations only (PERSISTED_OPERATIONS=only): send extensions.persistedQuery.sha256Hash (or documentId) of an operation in persisted-documents.json instead of a document.',
