@@ -1262,7 +1262,7 @@ export class NewsroomGenerator {
           createdAt: iso(createdAt),
         });
       }
-      authorIds.forEach((a, position) => bylines.push({ articleId: id, authorId: a.id, position, role: a.role }));
+      for (const [position, a] of authorIds.entries()) bylines.push({ articleId: id, authorId: a.id, position, role: a.role });
 
       // Tags: the dateline place when it is a tag, then 1–5 more skewed towards the busiest.
       const tagIds: number[] = [];
@@ -1411,7 +1411,8 @@ export class NewsroomGenerator {
     specs.forEach(([slug, name, description, size], index) => {
       const id = index + 1;
       collections.push({ id, slug, name, description, createdAt: iso(this.now - 30 * DAY) });
-      rng.distinct(pool, size).forEach((i, position) => items.push({ collectionId: id, articleId: lo + i + 1, position: position + 1 }));
+      for (const [position, i] of rng.distinct(pool, size).entries())
+        items.push({ collectionId: id, articleId: lo + i + 1, position: position + 1 });
     });
     return { collections, items };
   }

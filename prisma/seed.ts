@@ -235,7 +235,7 @@ export function planDemo(now: Date) {
       createdAt,
       modifiedAt: updatedAt ?? publishedAt ?? createdAt,
     });
-    a.byline.forEach((b, position) => bylines.push({ articleId: id, authorId: authorId(b.author), position, role: b.role }));
+    for (const [position, b] of a.byline.entries()) bylines.push({ articleId: id, authorId: authorId(b.author), position, role: b.role });
     for (const t of new Set(a.tags)) articleTags.push({ articleId: id, tagId: tagId(t) });
     for (const c of a.corrections ?? [])
       corrections.push({ id: corrections.length + 1, articleId: id, text: c.text, createdAt: new Date(c.at) });
@@ -265,11 +265,11 @@ export function planDemo(now: Date) {
       }
     }
     for (const extra of demo.extraPlacements.filter((x) => x.edition === e.slug)) (pages[extra.page - 1] ??= []).push(extra.article);
-    pages.forEach((slugs, p) =>
-      slugs?.forEach((slug, position) =>
-        placements.push({ id: placements.length + 1, editionId, articleId: articleId(slug), page: p + 1, position: position + 1 }),
-      ),
-    );
+    for (const [p, slugs] of pages.entries()) {
+      for (const [position, slug] of (slugs ?? []).entries()) {
+        placements.push({ id: placements.length + 1, editionId, articleId: articleId(slug), page: p + 1, position: position + 1 });
+      }
+    }
   });
   for (const extra of demo.extraPlacements)
     if (!demo.editions.some((e) => e.slug === extra.edition)) throw new Error(`Unknown edition ${extra.edition}`);

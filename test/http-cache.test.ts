@@ -3,7 +3,6 @@
 // coalesced, refreshed in the background when stale, bounded, rate limited, logged and counted.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
 import { operationDocument } from '../src/schema/operations.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createTestDatabase, globalId, keyHeader, MAIN_STORY, testConfig, type TestDatabase } from './helpers.js';

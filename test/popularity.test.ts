@@ -48,7 +48,7 @@ beforeAll(async () => {
       { articleId: ids['day-star']!, bucket: bucket(5), count: 80 },
       { articleId: ids['week-star']!, bucket: bucket(3 * 24), count: 120 },
       { articleId: ids['month-star']!, bucket: bucket(20 * 24), count: 200 },
-      { articleId: ids['draft']!, bucket: bucket(0), count: 1000 },
+      { articleId: ids.draft!, bucket: bucket(0), count: 1000 },
     ],
   });
 });

@@ -155,7 +155,7 @@ export function formatGoals(rows: Row[]): string {
         );
       }
     } else out.push('  uncached: not measured in this run');
-    const cachedRuns = [cached, page('cached-get')].filter((r): r is Row => r != null && r.implemented);
+    const cachedRuns = [cached, page('cached-get')].filter((r): r is Row => r?.implemented === true);
     for (const run of cachedRuns) {
       out.push(
         `  [${mark(run.rps >= 10_000)}] cached ≥ 10,000 req/s (${run.mode}): ${fmt(run.rps)} req/s (p99 ${fmt(run.p99, 1)} ms)${capacity(run)}`,

@@ -80,13 +80,15 @@ async function checkReferences(tx: Tx, input: { sectionId?: number; byline?: { a
     const found = new Set(
       (await tx.author.findMany({ where: { id: { in: input.byline.map((b) => b.authorId) } }, select: { id: true } })).map((a) => a.id),
     );
-    input.byline.forEach(
-      (b, i) => found.has(b.authorId) || issues.push({ path: ['byline', String(i), 'author'], message: 'no such author' }),
-    );
+    for (const [i, b] of input.byline.entries()) {
+      if (!found.has(b.authorId)) issues.push({ path: ['byline', String(i), 'author'], message: 'no such author' });
+    }
   }
   if (input.tagIds?.length) {
     const found = new Set((await tx.tag.findMany({ where: { id: { in: input.tagIds } }, select: { id: true } })).map((t) => t.id));
-    input.tagIds.forEach((id, i) => found.has(id) || issues.push({ path: ['tags', String(i)], message: 'no such tag' }));
+    for (const [i, id] of input.tagIds.entries()) {
+      if (!found.has(id)) issues.push({ path: ['tags', String(i)], message: 'no such tag' });
+    }
   }
   if (issues.length) throw new ValidationError(issues);
 }

@@ -1,5 +1,5 @@
 // The typed results mutations return instead of throwing: clients select them with fragments.
-import { ConflictError, ForbiddenError, NewsroomError, NotFoundError, ValidationError, type Issue } from '../newsroom/errors.js';
+import { ConflictError, ForbiddenError, type NewsroomError, NotFoundError, ValidationError, type Issue } from '../newsroom/errors.js';
 import { builder } from './builder.js';
 
 const ErrorInterface = builder.interfaceRef<NewsroomError>('Error').implement({

@@ -2,15 +2,7 @@
 // masked by yoga, so no stack trace, SQL or file path ever reaches a client.
 import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
-import {
-  ConflictError,
-  ForbiddenError,
-  NewsroomError,
-  NotFoundError,
-  UnauthenticatedError,
-  ValidationError,
-  type Issue,
-} from '../newsroom/errors.js';
+import { NewsroomError, UnauthenticatedError, ValidationError } from '../newsroom/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'PAGE_SIZE_TOO_LARGE' | 'INVALID_CURSOR' | 'INVALID_ID';
 

@@ -177,7 +177,10 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     }
     const start = performance.now();
     const arrived = generation;
-    if (req.method === 'GET') return admit(req, res, undefined, start, arrived);
+    if (req.method === 'GET') {
+      void admit(req, res, undefined, start, arrived);
+      return;
+    }
     // A JSON POST with a small Content-Length (eligible): read it, keep it for yoga on a miss.
     // (Listeners shared by all requests, the state on the request: nothing allocated per chunk.)
     (req as Reading)[READING] = { res, start, arrived, chunks: [] };

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { authenticate, type Viewer } from '../newsroom/auth.js';
@@ -71,7 +71,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           viewer: ctx.extra.viewer,
           params: payload,
         });
-        let document;
+        let document: DocumentNode;
         try {
           // Persisted operations apply as over HTTP: a hash runs its document, `only` refuses others.
           document = parse(gateway.persistedOperations.documentFor(payload));
