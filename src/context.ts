@@ -1,15 +1,13 @@
-// Per-request context: the database, per-request loaders and who is asking.
+// Per-request GraphQL context: the domain's reader (database, viewer, loaders) plus what the
+// GraphQL layer and the transports need on top of it.
 import type { PrismaClient } from './generated/prisma/client.js';
 import { anonymous, type Viewer } from './newsroom/auth.js';
 import type { LiveHub } from './newsroom/live.js';
-import { createLoaders, type Loaders } from './newsroom/loaders.js';
+import { createReader, type Reader } from './newsroom/reader.js';
 
 export type { Viewer };
 
-export type Context = {
-  prisma: PrismaClient;
-  viewer: Viewer;
-  loaders: Loaders;
+export type Context = Reader & {
   live: LiveHub;
   /** SSE: the Last-Event-ID a reconnecting client sent; subscriptions resume after it. */
   resumeAfter?: string;
@@ -25,5 +23,5 @@ export function createContext(
   viewer: Viewer = anonymous,
   extra: Pick<Context, 'resumeAfter'> = {},
 ): Context {
-  return { prisma, viewer, loaders: createLoaders(prisma, viewer), live, ...extra };
+  return { ...createReader(prisma, viewer), live, ...extra };
 }

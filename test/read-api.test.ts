@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../src/context.js';
+import { anonymous } from '../src/newsroom/auth.js';
+import { createReader } from '../src/newsroom/reader.js';
 import { searchArticles } from '../src/newsroom/search.js';
 import { createDemoGateway, MAIN_STORY, type TestGateway } from './helpers.js';
 
@@ -301,7 +302,7 @@ describe('search', () => {
       SELECT id FROM "Article" WHERE "searchVector" @@ websearch_to_tsquery('english', 'China') AND status = 'PUBLISHED'
       ORDER BY "publishedAt" DESC, id DESC`;
     expect(newest.length).toBeGreaterThan(3);
-    const hits = await searchArticles(createContext(gw.db.prisma, gw.live), 'China', {}, { offset: 0, limit: 10 }, 3);
+    const hits = await searchArticles(createReader(gw.db.prisma, anonymous), 'China', {}, { offset: 0, limit: 10 }, 3);
     expect(hits.map((h) => h.id).sort()).toEqual(
       newest
         .slice(0, 3)

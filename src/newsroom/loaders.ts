@@ -1,8 +1,8 @@
 // Per-request batching for what Pothos' prisma plan does not cover: articles by id (search hits)
 // and the section tree. One instance per request, so nothing leaks between viewers.
 import DataLoader from 'dataloader';
-import type { Viewer } from '../context.js';
 import type { Article, PrismaClient } from '../generated/prisma/client.js';
+import type { Viewer } from './auth.js';
 import { visibleArticleWhere } from './visibility.js';
 
 export type SectionRow = { id: number; slug: string; parentId: number | null };

@@ -1,9 +1,9 @@
 // Full-text search: PostgreSQL's weighted, stemmed `searchVector` (GIN-indexed), ranked, with
 // highlighted headline and snippet. The same SQL runs on PGlite and PostgreSQL.
-import type { Context } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ArticleFilter } from './articles.js';
 import { sectionSubtreeIds } from './loaders.js';
+import type { Reader } from './reader.js';
 import { publishedArticleSql } from './visibility.js';
 
 export type SearchHit = { id: number; rank: number; headline: string; snippet: string };
@@ -12,10 +12,10 @@ const highlight = 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true';
 const snippet = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "';
 
 /** The article filter as SQL conditions on alias `a` (search cannot go through Prisma's where). */
-async function filterSql(ctx: Context, filter: ArticleFilter): Promise<Prisma.Sql[]> {
+async function filterSql(reader: Reader, filter: ArticleFilter): Promise<Prisma.Sql[]> {
   const conditions = [Prisma.raw(publishedArticleSql())];
   if (filter.section != null) {
-    conditions.push(Prisma.sql`a."sectionId" = ANY(${await sectionSubtreeIds(ctx.loaders, filter.section)}::int[])`);
+    conditions.push(Prisma.sql`a."sectionId" = ANY(${await sectionSubtreeIds(reader.loaders, filter.section)}::int[])`);
   }
   if (filter.author != null) {
     conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "ArticleAuthor" aa JOIN "Author" au ON au.id = aa."authorId"
@@ -45,14 +45,14 @@ export const RANKED_MATCHES = 1000;
 
 /** One page of hits, best first (rank, then newest), among the newest `ranked` matches. */
 export async function searchArticles(
-  ctx: Context,
+  reader: Reader,
   text: string,
   filter: ArticleFilter,
   page: { offset: number; limit: number },
   ranked = RANKED_MATCHES,
 ): Promise<SearchHit[]> {
-  const where = Prisma.join(await filterSql(ctx, filter), ' AND ');
-  const rows = await ctx.prisma.$queryRaw<SearchHit[]>(Prisma.sql`
+  const where = Prisma.join(await filterSql(reader, filter), ' AND ');
+  const rows = await reader.prisma.$queryRaw<SearchHit[]>(Prisma.sql`
     WITH candidate AS (
       SELECT a.id, a."publishedAt" FROM "Article" a, websearch_to_tsquery('english', ${text}) q
       WHERE a."searchVector" @@ q AND ${where}
@@ -71,9 +71,9 @@ export async function searchArticles(
   return rows.map((row) => ({ ...row, id: Number(row.id), rank: Number(row.rank) }));
 }
 
-export async function countSearch(ctx: Context, text: string, filter: ArticleFilter): Promise<number> {
-  const where = Prisma.join(await filterSql(ctx, filter), ' AND ');
-  const [row] = await ctx.prisma.$queryRaw<{ count: bigint }[]>(Prisma.sql`
+export async function countSearch(reader: Reader, text: string, filter: ArticleFilter): Promise<number> {
+  const where = Prisma.join(await filterSql(reader, filter), ' AND ');
+  const [row] = await reader.prisma.$queryRaw<{ count: bigint }[]>(Prisma.sql`
     SELECT count(*) AS count FROM "Article" a, websearch_to_tsquery('english', ${text}) q
     WHERE a."searchVector" @@ q AND ${where}`);
   return Number(row?.count ?? 0);
