@@ -73,9 +73,37 @@ function parseAfter(ctx: Context, after: string | null | undefined): number | nu
  * Missed events after `after` first, then live ones, each once and in order. The live stream is
  * opened before the backlog is read, so nothing falls between the two.
  */
-async function* stream(ctx: Context, after: number | null, accept: (e: LiveEvent) => boolean, preview = false): AsyncGenerator<Update> {
-  await ctx.live.ready();
+function stream(ctx: Context, after: number | null, accept: (e: LiveEvent) => boolean, preview = false): AsyncIterableIterator<Update> {
   const live = ctx.live.subscribe();
+  const events = streamFrom(ctx, live, after, accept, preview);
+  // A generator waiting for its next event cannot run `return()` until one arrives: a client
+  // that went away (an SSE stream cancelled, a WebSocket `complete`) would hold its subscription
+  // until the next story. Ending the live channel first wakes the generator, which then finishes.
+  const end = () => void live.return?.();
+  return {
+    next: () => events.next(),
+    return: (value?: unknown) => {
+      end();
+      return events.return(value as never);
+    },
+    throw: (error?: unknown) => {
+      end();
+      return events.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+async function* streamFrom(
+  ctx: Context,
+  live: AsyncIterableIterator<LiveEvent>,
+  after: number | null,
+  accept: (e: LiveEvent) => boolean,
+  preview: boolean,
+): AsyncGenerator<Update> {
+  await ctx.live.ready();
   // WebSocket operations are counted per client in server/ws.ts (identical ones share this stream).
   const counted = ctx.transport !== 'ws';
   if (counted) ctx.live.trackSubscription(+1);
