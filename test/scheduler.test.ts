@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { publishDueArticles } from '../src/newsroom/editorial.js';
+import { noFollower } from '../src/newsroom/events.js';
+import { LiveHub } from '../src/newsroom/live.js';
 import { startScheduler } from '../src/newsroom/scheduler.js';
 import { createTestDatabase, databaseUrl, onPostgres, type TestDatabase } from './helpers.js';
 
@@ -44,12 +46,12 @@ describe('scheduler', () => {
     await scheduleArticles(30, new Date(Date.now() - 1000), 'race');
     await scheduleArticles(3, new Date(Date.now() + 3_600_000), 'later');
     const runs = await Promise.all([
-      publishDueArticles(db.prisma, new Date(), 7),
-      publishDueArticles(second.prisma, new Date(), 7),
-      publishDueArticles(db.prisma, new Date(), 7),
-      publishDueArticles(second.prisma, new Date(), 7),
+      publishDueArticles({ prisma: db.prisma, live: noFollower }, new Date(), 7),
+      publishDueArticles({ prisma: second.prisma, live: noFollower }, new Date(), 7),
+      publishDueArticles({ prisma: db.prisma, live: noFollower }, new Date(), 7),
+      publishDueArticles({ prisma: second.prisma, live: noFollower }, new Date(), 7),
     ]);
-    while ((await publishDueArticles(second.prisma, new Date(), 7)).length) {
+    while ((await publishDueArticles({ prisma: second.prisma, live: noFollower }, new Date(), 7)).length) {
       // drain what the four racing runs left
     }
     const published = runs.flat();
@@ -65,7 +67,7 @@ describe('scheduler', () => {
 
   it('running schedulers publish an article within seconds of its time, once', async () => {
     const logger = createLogger('silent');
-    const schedulers = [db, second].map((d) => startScheduler({ prisma: d.prisma, intervalMs: 100, logger }));
+    const schedulers = [db, second].map((d) => startScheduler({ prisma: d.prisma, live: noFollower, intervalMs: 100, logger }));
     try {
       await scheduleArticles(1, new Date(Date.now() + 500), 'soon');
       await expect
@@ -78,6 +80,24 @@ describe('scheduler', () => {
       expect(await db.prisma.storyEvent.count({ where: { articleId: article.id, type: 'PUBLISHED' } })).toBe(1);
     } finally {
       await Promise.all(schedulers.map((s) => s.stop()));
+    }
+  });
+
+  it('a scheduler run wakes the live hub itself: its events are fanned out when the run ends', async () => {
+    const logger = createLogger('silent');
+    // The poll is an hour away: only the wake-up can deliver the event this soon.
+    const live = new LiveHub(db.prisma, logger, { pollMs: 3_600_000 });
+    await live.ready();
+    await scheduleArticles(1, new Date(Date.now() - 1000), 'woken');
+    const scheduler = startScheduler({ prisma: db.prisma, live, intervalMs: 3_600_000, logger });
+    try {
+      // The run the scheduler started at once.
+      const [id] = (await scheduler.runOnce()) ?? [];
+      const event = await db.prisma.storyEvent.findFirstOrThrow({ where: { articleId: id, type: 'PUBLISHED' } });
+      expect(live.position).toBe(event.id);
+    } finally {
+      await scheduler.stop();
+      await live.stop();
     }
   });
 });

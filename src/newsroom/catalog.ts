@@ -1,10 +1,12 @@
 // What editors and admins manage around articles: sections and authors (ADMIN), tags, editions
-// and collections (EDITOR). Each change is validated first and written in one transaction.
+// and collections (EDITOR). Each change is validated first and written in one transaction; each
+// command takes an Actor (who, on which database, what to wake).
 import { z } from 'zod';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { requireRole, type Viewer } from './auth.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { requireRole } from './auth.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
-import { appendStoryEvent } from './events.js';
+import { writeWithEvents } from './events.js';
+import type { Actor } from './reader.js';
 import { parseInput, slugSchema } from './validation.js';
 
 const name = z.string().trim().min(1, 'must not be empty').max(200);
@@ -34,13 +36,13 @@ const sectionSchema = z.object({
   position: z.number().int().min(0).max(10_000).default(0),
 });
 
-export async function createSection(prisma: PrismaClient, viewer: Viewer, raw: z.input<typeof sectionSchema>) {
+export async function createSection({ prisma, viewer }: Actor, raw: z.input<typeof sectionSchema>) {
   requireRole(viewer, 'ADMIN');
   const input = parseInput(sectionSchema, raw);
   return write(() => prisma.section.create({ data: input }));
 }
 
-export async function updateSection(prisma: PrismaClient, viewer: Viewer, id: number, raw: Partial<z.input<typeof sectionSchema>>) {
+export async function updateSection({ prisma, viewer }: Actor, id: number, raw: Partial<z.input<typeof sectionSchema>>) {
   requireRole(viewer, 'ADMIN');
   const input = parseInput(sectionSchema.partial(), raw);
   return write(() =>
@@ -58,7 +60,7 @@ export async function updateSection(prisma: PrismaClient, viewer: Viewer, id: nu
   );
 }
 
-export async function deleteSection(prisma: PrismaClient, viewer: Viewer, id: number) {
+export async function deleteSection({ prisma, viewer }: Actor, id: number) {
   requireRole(viewer, 'ADMIN');
   return write(() =>
     prisma.$transaction(async (tx) => {
@@ -85,13 +87,13 @@ const authorSchema = z.object({
     .nullish(),
 });
 
-export async function createAuthor(prisma: PrismaClient, viewer: Viewer, raw: z.input<typeof authorSchema>) {
+export async function createAuthor({ prisma, viewer }: Actor, raw: z.input<typeof authorSchema>) {
   requireRole(viewer, 'ADMIN');
   const input = parseInput(authorSchema, raw);
   return write(() => prisma.author.create({ data: input }));
 }
 
-export async function updateAuthor(prisma: PrismaClient, viewer: Viewer, id: number, raw: Partial<z.input<typeof authorSchema>>) {
+export async function updateAuthor({ prisma, viewer }: Actor, id: number, raw: Partial<z.input<typeof authorSchema>>) {
   requireRole(viewer, 'ADMIN');
   const input = parseInput(authorSchema.partial(), raw);
   return write(() => prisma.author.update({ where: { id }, data: input }));
@@ -101,13 +103,13 @@ export async function updateAuthor(prisma: PrismaClient, viewer: Viewer, id: num
 
 const tagSchema = z.object({ slug: slugSchema, name, kind: z.enum(['TOPIC', 'PERSON', 'ORGANISATION', 'PLACE']).default('TOPIC') });
 
-export async function createTag(prisma: PrismaClient, viewer: Viewer, raw: z.input<typeof tagSchema>) {
+export async function createTag({ prisma, viewer }: Actor, raw: z.input<typeof tagSchema>) {
   requireRole(viewer, 'EDITOR');
   const input = parseInput(tagSchema, raw);
   return write(() => prisma.tag.create({ data: input }));
 }
 
-export async function updateTag(prisma: PrismaClient, viewer: Viewer, id: number, raw: Partial<z.input<typeof tagSchema>>) {
+export async function updateTag({ prisma, viewer }: Actor, id: number, raw: Partial<z.input<typeof tagSchema>>) {
   requireRole(viewer, 'EDITOR');
   const input = parseInput(tagSchema.partial(), raw);
   return write(() => prisma.tag.update({ where: { id }, data: input }));
@@ -122,7 +124,7 @@ const editionSchema = z.object({
   slug: slugSchema.optional(),
 });
 
-export async function createEdition(prisma: PrismaClient, viewer: Viewer, raw: z.input<typeof editionSchema>) {
+export async function createEdition({ prisma, viewer }: Actor, raw: z.input<typeof editionSchema>) {
   requireRole(viewer, 'EDITOR');
   const input = parseInput(editionSchema, raw);
   const slug = input.slug ?? `${input.kind.toLowerCase()}-${input.date.toISOString().slice(0, 10)}`;
@@ -152,11 +154,11 @@ const placementsSchema = z
   });
 
 /** Replaces an edition's placements; readers still see only the published articles among them. */
-export async function setEditionPlacements(prisma: PrismaClient, viewer: Viewer, editionId: number, raw: z.input<typeof placementsSchema>) {
-  requireRole(viewer, 'EDITOR');
+export async function setEditionPlacements(actor: Actor, editionId: number, raw: z.input<typeof placementsSchema>) {
+  requireRole(actor.viewer, 'EDITOR');
   const placements = parseInput(placementsSchema, raw);
   return write(() =>
-    prisma.$transaction(async (tx) => {
+    writeWithEvents(actor, async (tx, append) => {
       const edition = await tx.edition.findUnique({ where: { id: editionId } });
       if (!edition) throw new NotFoundError('Edition');
       await requireArticles(
@@ -166,7 +168,7 @@ export async function setEditionPlacements(prisma: PrismaClient, viewer: Viewer,
       );
       await tx.editionPlacement.deleteMany({ where: { editionId } });
       await tx.editionPlacement.createMany({ data: placements.map((p) => ({ ...p, editionId })) });
-      await appendStoryEvent(tx, { type: 'EDITION_UPDATED', editionId });
+      await append({ type: 'EDITION_UPDATED', editionId });
       return edition;
     }),
   );
@@ -176,7 +178,7 @@ export async function setEditionPlacements(prisma: PrismaClient, viewer: Viewer,
 
 const collectionSchema = z.object({ slug: slugSchema, name, description: text });
 
-export async function createCollection(prisma: PrismaClient, viewer: Viewer, raw: z.input<typeof collectionSchema>) {
+export async function createCollection({ prisma, viewer }: Actor, raw: z.input<typeof collectionSchema>) {
   requireRole(viewer, 'EDITOR');
   const input = parseInput(collectionSchema, raw);
   return write(() => prisma.collection.create({ data: input }));
@@ -188,7 +190,7 @@ const itemsSchema = z
   .refine((ids) => new Set(ids).size === ids.length, 'names an article twice');
 
 /** Replaces a collection's items with `articleIds` in that order. */
-export async function setCollectionItems(prisma: PrismaClient, viewer: Viewer, collectionId: number, raw: number[]) {
+export async function setCollectionItems({ prisma, viewer }: Actor, collectionId: number, raw: number[]) {
   requireRole(viewer, 'EDITOR');
   const articleIds = parseInput(itemsSchema, raw);
   return write(() =>

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { Prisma, type Article, type ArticleStatus, type PrismaClient } from '../generated/prisma/client.js';
 import { hasRole, requireRole, type Viewer } from './auth.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
-import { appendStoryEvent, type StoryEventType } from './events.js';
+import { type AppendStoryEvent, type LogFollower, type StoryEventType, writeWithEvents } from './events.js';
+import type { Actor } from './reader.js';
 import { parseInput, slugSchema } from './validation.js';
 
 type Tx = Prisma.TransactionClient;
@@ -118,9 +119,10 @@ function isUniqueViolation(error: unknown, field: string): boolean {
   );
 }
 
-async function transaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+/** One command's transaction; story events it appends wake the live hub after the commit. */
+async function transaction<T>(actor: Actor, work: (tx: Tx, append: AppendStoryEvent) => Promise<T>): Promise<T> {
   try {
-    return await prisma.$transaction(work, { timeout: 15_000 });
+    return await writeWithEvents(actor, work, { timeout: 15_000 });
   } catch (error) {
     if (isUniqueViolation(error, 'slug')) throw new ConflictError('That slug is taken.');
     throw error;
@@ -131,7 +133,8 @@ function writerMayEdit(viewer: KeyViewer, article: { status: ArticleStatus }, by
   return article.status === 'DRAFT' && viewer.authorId !== null && byline.some((b) => b.authorId === viewer.authorId);
 }
 
-export async function createDraft(prisma: PrismaClient, viewer: Viewer, rawInput: DraftInput): Promise<Article> {
+export async function createDraft(actor: Actor, rawInput: DraftInput): Promise<Article> {
+  const { viewer } = actor;
   requireRole(viewer, 'WRITER');
   const input = parseInput(draftSchema, rawInput);
   const writer = !hasRole(viewer, 'EDITOR');
@@ -141,7 +144,7 @@ export async function createDraft(prisma: PrismaClient, viewer: Viewer, rawInput
   if (writer && !byline.some((b) => b.authorId === viewer.authorId)) {
     throw ValidationError.at(['byline'], 'a writer must be in the byline of their own draft');
   }
-  return transaction(prisma, async (tx) => {
+  return transaction(actor, async (tx) => {
     await checkReferences(tx, { ...input, byline });
     const slug = input.slug ?? (await freeSlug(tx, slugFromHeadline(input.headline)));
     return tx.article.create({
@@ -176,15 +179,15 @@ type Change = {
 /**
  * The one way an article changes: lock the row, check rights and version, keep the previous
  * state as a revision, write, bump the version and append the story event, inside `tx`.
- * `actor` is null for the scheduler.
+ * `by` is null for the scheduler.
  */
-async function applyChange(tx: Tx, actor: KeyViewer | null, id: number, change: Change): Promise<Article> {
+async function applyChange(tx: Tx, append: AppendStoryEvent, by: KeyViewer | null, id: number, change: Change): Promise<Article> {
   // FOR UPDATE: a concurrent change of the same article waits here, then sees the new version.
   const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "Article" WHERE id = ${id} FOR UPDATE`;
   if (locked.length === 0) throw new NotFoundError('Article', String(id));
   const current = await tx.article.findUniqueOrThrow({ where: { id } });
   const byline = await tx.articleAuthor.findMany({ where: { articleId: id }, select: { authorId: true } });
-  if (actor && !hasRole(actor, 'EDITOR') && !writerMayEdit(actor, current, byline)) {
+  if (by && !hasRole(by, 'EDITOR') && !writerMayEdit(by, current, byline)) {
     throw new ForbiddenError('A writer may change only their own drafts.');
   }
   if (change.expectedVersion != null && change.expectedVersion !== current.version) {
@@ -195,7 +198,7 @@ async function applyChange(tx: Tx, actor: KeyViewer | null, id: number, change: 
   }
   change.check?.(current, byline);
   await tx.revision.create({
-    data: { articleId: id, version: current.version, snapshot: await snapshot(tx, current), replacedById: actor?.keyId ?? null },
+    data: { articleId: id, version: current.version, snapshot: await snapshot(tx, current), replacedById: by?.keyId ?? null },
   });
   if (change.byline) {
     await tx.articleAuthor.deleteMany({ where: { articleId: id } });
@@ -209,30 +212,25 @@ async function applyChange(tx: Tx, actor: KeyViewer | null, id: number, change: 
   }
   const updated = await tx.article.update({ where: { id }, data: { ...change.data(current), version: { increment: 1 } } });
   const type = change.event?.(updated);
-  if (type) await appendStoryEvent(tx, { type, articleId: id, sectionId: updated.sectionId });
+  if (type) await append({ type, articleId: id, sectionId: updated.sectionId });
   return updated;
 }
 
-function changeArticle(prisma: PrismaClient, viewer: KeyViewer, id: number, change: Change): Promise<Article> {
-  return transaction(prisma, (tx) => applyChange(tx, viewer, id, change));
+function changeArticle(actor: Actor, by: KeyViewer, id: number, change: Change): Promise<Article> {
+  return transaction(actor, (tx, append) => applyChange(tx, append, by, id, change));
 }
 
-export async function updateArticle(
-  prisma: PrismaClient,
-  viewer: Viewer,
-  id: number,
-  version: number,
-  rawChanges: ArticleChanges,
-): Promise<Article> {
+export async function updateArticle(actor: Actor, id: number, version: number, rawChanges: ArticleChanges): Promise<Article> {
+  const { viewer } = actor;
   requireRole(viewer, 'WRITER');
   const changes = parseInput(articleChangesSchema, rawChanges);
   if (Object.keys(changes).length === 0) throw ValidationError.at([], 'nothing to change');
   if (!hasRole(viewer, 'EDITOR') && changes.byline && !changes.byline.some((b) => b.authorId === viewer.authorId)) {
     throw ValidationError.at(['byline'], 'a writer must stay in the byline of their own draft');
   }
-  return transaction(prisma, async (tx) => {
+  return transaction(actor, async (tx, append) => {
     await checkReferences(tx, changes);
-    return applyChange(tx, viewer, id, {
+    return applyChange(tx, append, viewer, id, {
       expectedVersion: version,
       byline: changes.byline,
       tagIds: changes.tagIds,
@@ -266,10 +264,11 @@ function requireByline(byline: unknown[]) {
   if (byline.length === 0) throw ValidationError.at(['byline'], 'an article needs a byline before it is published or scheduled');
 }
 
-export async function publishArticle(prisma: PrismaClient, viewer: Viewer, id: number, version?: number | null) {
+export async function publishArticle(actor: Actor, id: number, version?: number | null) {
+  const { viewer } = actor;
   requireRole(viewer, 'EDITOR');
   const now = new Date();
-  return changeArticle(prisma, viewer, id, {
+  return changeArticle(actor, viewer, id, {
     expectedVersion: version,
     check: (a, byline) => {
       requireStatus(a, ['DRAFT', 'SCHEDULED', 'UNPUBLISHED'], 'publish');
@@ -281,10 +280,11 @@ export async function publishArticle(prisma: PrismaClient, viewer: Viewer, id: n
   });
 }
 
-export async function scheduleArticle(prisma: PrismaClient, viewer: Viewer, id: number, at: Date, version?: number | null) {
+export async function scheduleArticle(actor: Actor, id: number, at: Date, version?: number | null) {
+  const { viewer } = actor;
   requireRole(viewer, 'EDITOR');
   if (!(at.getTime() > Date.now())) throw ValidationError.at(['at'], 'must be in the future');
-  return changeArticle(prisma, viewer, id, {
+  return changeArticle(actor, viewer, id, {
     expectedVersion: version,
     check: (a, byline) => {
       requireStatus(a, ['DRAFT', 'SCHEDULED', 'UNPUBLISHED'], 'schedule');
@@ -294,18 +294,20 @@ export async function scheduleArticle(prisma: PrismaClient, viewer: Viewer, id: 
   });
 }
 
-export async function unscheduleArticle(prisma: PrismaClient, viewer: Viewer, id: number, version?: number | null) {
+export async function unscheduleArticle(actor: Actor, id: number, version?: number | null) {
+  const { viewer } = actor;
   requireRole(viewer, 'EDITOR');
-  return changeArticle(prisma, viewer, id, {
+  return changeArticle(actor, viewer, id, {
     expectedVersion: version,
     check: (a) => requireStatus(a, ['SCHEDULED'], 'unschedule'),
     data: () => ({ status: 'DRAFT', scheduledAt: null }),
   });
 }
 
-export async function unpublishArticle(prisma: PrismaClient, viewer: Viewer, id: number, version?: number | null) {
+export async function unpublishArticle(actor: Actor, id: number, version?: number | null) {
+  const { viewer } = actor;
   requireRole(viewer, 'EDITOR');
-  return changeArticle(prisma, viewer, id, {
+  return changeArticle(actor, viewer, id, {
     expectedVersion: version,
     check: (a) => requireStatus(a, ['PUBLISHED'], 'unpublish'),
     data: () => ({ status: 'UNPUBLISHED' }),
@@ -316,11 +318,12 @@ export async function unpublishArticle(prisma: PrismaClient, viewer: Viewer, id:
 const correctionSchema = z.object({ text: z.string().trim().min(1, 'must not be empty').max(2000) });
 
 /** A correction is public: it appears under the article and moves its "Updated" time. */
-export async function addCorrection(prisma: PrismaClient, viewer: Viewer, id: number, text: string) {
+export async function addCorrection(actor: Actor, id: number, text: string) {
+  const { viewer } = actor;
   requireRole(viewer, 'EDITOR');
   const input = parseInput(correctionSchema, { text });
   const now = new Date();
-  return changeArticle(prisma, viewer, id, {
+  return changeArticle(actor, viewer, id, {
     check: (a) => requireStatus(a, ['PUBLISHED'], 'correct'),
     data: () => ({ updatedAt: now, corrections: { create: { text: input.text, createdAt: now } } }),
     event: () => 'CORRECTED',
@@ -340,14 +343,19 @@ export async function recordRead(prisma: PrismaClient, id: number): Promise<bool
  * Publishes scheduled articles that are due, each exactly once even with several gateways on one
  * database: the rows are claimed with FOR UPDATE SKIP LOCKED inside the publishing transaction.
  */
-export async function publishDueArticles(prisma: PrismaClient, now = new Date(), batch = 50): Promise<number[]> {
-  return prisma.$transaction(
-    async (tx) => {
+export async function publishDueArticles(
+  target: { prisma: PrismaClient; live: LogFollower },
+  now = new Date(),
+  batch = 50,
+): Promise<number[]> {
+  return writeWithEvents(
+    target,
+    async (tx, append) => {
       const due = await tx.$queryRaw<{ id: number }[]>`
         SELECT id FROM "Article" WHERE "status" = 'SCHEDULED' AND "scheduledAt" <= ${now}
         ORDER BY "scheduledAt", id LIMIT ${batch} FOR UPDATE SKIP LOCKED`;
       for (const { id } of due) {
-        await applyChange(tx, null, id, {
+        await applyChange(tx, append, null, id, {
           data: (a) => ({ status: 'PUBLISHED', publishedAt: a.scheduledAt ?? now, scheduledAt: null }),
           event: () => 'PUBLISHED',
         });

@@ -1,10 +1,15 @@
-// What the domain reads with: the database, who is asking, and one request's batching loaders.
-// The GraphQL context is one of these (and more); scripts and tests make their own.
+// What the domain works with. A read takes a Reader: the database, who is asking, and one
+// request's batching loaders. A command takes an Actor: the database, who is asking, and what
+// follows the story-event log, woken by the command itself after it commits events. The
+// GraphQL context is both (and more); scripts and tests make their own.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Viewer } from './auth.js';
+import type { LogFollower } from './events.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export type Reader = { prisma: PrismaClient; viewer: Viewer; loaders: Loaders };
+
+export type Actor = { prisma: PrismaClient; viewer: Viewer; live: LogFollower };
 
 export function createReader(prisma: PrismaClient, viewer: Viewer): Reader {
   return { prisma, viewer, loaders: createLoaders(prisma, viewer) };

@@ -3,6 +3,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { publishDueArticles } from './editorial.js';
+import type { LogFollower } from './events.js';
 import { startPeriodic, type Periodic } from './jobs.js';
 
 const BATCH = 50;
@@ -13,10 +14,10 @@ export function startScheduler(options: {
   prisma: PrismaClient;
   intervalMs: number;
   logger: Logger;
-  /** Called after articles were published (their story events committed). */
-  onPublished?: () => void;
+  /** Woken after each batch is published (the live hub of this gateway). */
+  live: LogFollower;
 }): Scheduler {
-  const { prisma, intervalMs, logger, onPublished } = options;
+  const { intervalMs, logger } = options;
   let stopped = false;
   const periodic = startPeriodic({
     intervalMs,
@@ -26,16 +27,13 @@ export function startScheduler(options: {
     task: async () => {
       const published: number[] = [];
       try {
-        for (let ids = await publishDueArticles(prisma, new Date(), BATCH); ; ids = await publishDueArticles(prisma, new Date(), BATCH)) {
+        for (let ids = await publishDueArticles(options, new Date(), BATCH); ; ids = await publishDueArticles(options, new Date(), BATCH)) {
           published.push(...ids);
           if (ids.length < BATCH || stopped) break;
         }
       } finally {
-        // Batches that committed before a failure are published: announce them either way.
-        if (published.length) {
-          logger.info({ articleIds: published }, 'published scheduled articles');
-          onPublished?.();
-        }
+        // Batches that committed before a failure are published: log them either way.
+        if (published.length) logger.info({ articleIds: published }, 'published scheduled articles');
       }
       return published;
     },

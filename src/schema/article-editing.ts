@@ -76,13 +76,11 @@ const UpdateArticleInput = builder.inputType('UpdateArticleInput', {
 const articleId = (id: { id: string }) => parseIntId(id.id);
 
 /**
- * After a change: wake the live hubs (its story event, if any, is committed now), wait until this
- * gateway has fanned it out (its caches are purged: the editor's next read sees the change), and
- * re-read the article with the client's selection.
+ * After a change, re-read the article with the client's selection. The command has woken the
+ * live hub and waited for it, so this read (and the editor's next) sees the change.
  */
 async function changed(ctx: Context, query: object, change: Promise<{ id: number }>) {
   const { id } = await change;
-  await ctx.live.notify();
   return ctx.prisma.article.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
 }
 
@@ -92,7 +90,7 @@ builder.mutationFields((t) => ({
     errors: {},
     description: 'A new draft (WRITER and up; a writer is in the byline).',
     args: { input: t.arg({ type: CreateDraftInput, required: true }) },
-    resolve: (query, _root, args, ctx) => changed(ctx, query, createDraft(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, createDraft(ctx, toDomainInput(args.input) as never)),
   }),
   updateArticle: t.prismaField({
     type: 'Article',
@@ -104,43 +102,42 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateArticleInput, required: true }),
     },
     resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, updateArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version, toDomainInput(args.input) as never)),
+      changed(ctx, query, updateArticle(ctx, articleId(args.id), args.version, toDomainInput(args.input) as never)),
   }),
   publishArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Publish now (EDITOR).',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) => changed(ctx, query, publishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, publishArticle(ctx, articleId(args.id), args.version)),
   }),
   scheduleArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Publish automatically at `at` (EDITOR). The scheduler publishes due articles within seconds.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), at: t.arg({ type: 'DateTime', required: true }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) =>
-      changed(ctx, query, scheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.at, args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, scheduleArticle(ctx, articleId(args.id), args.at, args.version)),
   }),
   unscheduleArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Back to draft (EDITOR).',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) => changed(ctx, query, unscheduleArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, unscheduleArticle(ctx, articleId(args.id), args.version)),
   }),
   unpublishArticle: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Take a published article down (EDITOR); it disappears from every reader path.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), version: t.arg.int() },
-    resolve: (query, _root, args, ctx) => changed(ctx, query, unpublishArticle(ctx.prisma, ctx.viewer, articleId(args.id), args.version)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, unpublishArticle(ctx, articleId(args.id), args.version)),
   }),
   addCorrection: t.prismaField({
     type: 'Article',
     errors: {},
     description: 'Append a public correction (EDITOR); sets the article\'s "Updated" time.',
     args: { id: t.arg.globalID({ required: true, for: [Article] }), text: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) => changed(ctx, query, addCorrection(ctx.prisma, ctx.viewer, articleId(args.id), args.text)),
+    resolve: (query, _root, args, ctx) => changed(ctx, query, addCorrection(ctx, articleId(args.id), args.text)),
   }),
   recordRead: t.boolean({
     description: 'Count one read of a published article for Most Popular (public). False when there is none.',

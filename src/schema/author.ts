@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
     description: 'ADMIN.',
     args: { input: t.arg({ type: CreateAuthorInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createAuthor(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      const { id } = await createAuthor(ctx, toDomainInput(args.input) as never);
       return ctx.prisma.author.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),
@@ -66,7 +66,7 @@ builder.mutationFields((t) => ({
     description: 'ADMIN.',
     args: { id: t.arg.globalID({ required: true, for: [Author] }), input: t.arg({ type: UpdateAuthorInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await updateAuthor(ctx.prisma, ctx.viewer, parseIntId(args.id.id), toDomainInput(args.input) as never);
+      const { id } = await updateAuthor(ctx, parseIntId(args.id.id), toDomainInput(args.input) as never);
       return ctx.prisma.author.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),

@@ -47,7 +47,7 @@ builder.mutationFields((t) => ({
     description: 'EDITOR.',
     args: { input: t.arg({ type: CreateCollectionInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createCollection(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      const { id } = await createCollection(ctx, toDomainInput(args.input) as never);
       return ctx.prisma.collection.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),
@@ -61,7 +61,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       const articleIds = args.articles.map((a) => parseIntId(a.id));
-      const { id } = await setCollectionItems(ctx.prisma, ctx.viewer, parseIntId(args.id.id), articleIds);
+      const { id } = await setCollectionItems(ctx, parseIntId(args.id.id), articleIds);
       return ctx.prisma.collection.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),

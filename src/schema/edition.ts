@@ -111,7 +111,7 @@ builder.mutationFields((t) => ({
     description: 'EDITOR.',
     args: { input: t.arg({ type: CreateEditionInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createEdition(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      const { id } = await createEdition(ctx, toDomainInput(args.input) as never);
       return ctx.prisma.edition.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),
@@ -125,8 +125,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       const placements = args.placements.map((p) => toDomainInput(p));
-      const { id } = await setEditionPlacements(ctx.prisma, ctx.viewer, parseIntId(args.id.id), placements as never);
-      await ctx.live.notify();
+      const { id } = await setEditionPlacements(ctx, parseIntId(args.id.id), placements as never);
       return ctx.prisma.edition.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),

@@ -62,7 +62,7 @@ builder.mutationFields((t) => ({
     description: 'ADMIN.',
     args: { input: t.arg({ type: CreateSectionInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createSection(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      const { id } = await createSection(ctx, toDomainInput(args.input) as never);
       return ctx.prisma.section.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),
@@ -72,7 +72,7 @@ builder.mutationFields((t) => ({
     description: 'ADMIN.',
     args: { id: t.arg.globalID({ required: true, for: [Section] }), input: t.arg({ type: UpdateSectionInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await updateSection(ctx.prisma, ctx.viewer, parseIntId(args.id.id), toDomainInput(args.input) as never);
+      const { id } = await updateSection(ctx, parseIntId(args.id.id), toDomainInput(args.input) as never);
       return ctx.prisma.section.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),
@@ -81,7 +81,7 @@ builder.mutationFields((t) => ({
     description: 'ADMIN. Only an empty section (no articles, no subsections) can go. Returns its id.',
     args: { id: t.arg.globalID({ required: true, for: [Section] }) },
     resolve: async (_root, args, ctx) => {
-      await deleteSection(ctx.prisma, ctx.viewer, parseIntId(args.id.id));
+      await deleteSection(ctx, parseIntId(args.id.id));
       return encodeGlobalID('Section', args.id.id);
     },
   }),

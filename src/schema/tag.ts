@@ -57,7 +57,7 @@ builder.mutationFields((t) => ({
     description: 'EDITOR.',
     args: { input: t.arg({ type: CreateTagInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createTag(ctx.prisma, ctx.viewer, toDomainInput(args.input) as never);
+      const { id } = await createTag(ctx, toDomainInput(args.input) as never);
       return ctx.prisma.tag.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),
@@ -67,7 +67,7 @@ builder.mutationFields((t) => ({
     description: 'EDITOR.',
     args: { id: t.arg.globalID({ required: true, for: [Tag] }), input: t.arg({ type: UpdateTagInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await updateTag(ctx.prisma, ctx.viewer, parseIntId(args.id.id), toDomainInput(args.input) as never);
+      const { id } = await updateTag(ctx, parseIntId(args.id.id), toDomainInput(args.input) as never);
       return ctx.prisma.tag.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),

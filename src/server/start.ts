@@ -54,7 +54,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
           prisma: db.prisma,
           intervalMs: config.schedulerIntervalMs,
           logger: logger.child({ component: 'scheduler' }),
-          onPublished: () => void gateway.live.notify(),
+          live: gateway.live,
         })
       : undefined;
   // Every gateway takes part; the JobRun row makes one of them refresh per interval.
