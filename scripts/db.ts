@@ -11,11 +11,13 @@ import { refreshPopularity } from '../src/newsroom/popularity.js';
 
 const [command, ...rest] = process.argv.slice(2);
 const config = loadConfig();
+// Migrations and seeding a large archive may run statements longer than a gateway's deadline.
+const database = config.database.kind === 'postgres' ? { ...config.database, statementTimeoutMs: 0 } : config.database;
 
 async function main() {
   switch (command) {
     case 'migrate': {
-      const db = await openDatabase(config.database);
+      const db = await openDatabase(database);
       try {
         const applied = await applyMigrations(db.adapterFactory);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
@@ -49,7 +51,7 @@ async function main() {
         options: { articles: { type: 'string' }, 'random-seed': { type: 'string' }, reset: { type: 'boolean' } },
       });
       const { seedDemo, seedGenerated } = await import('../prisma/seed.js');
-      const db = await openDatabase(config.database);
+      const db = await openDatabase(database);
       try {
         await applyMigrations(db.adapterFactory);
         const started = Date.now();
@@ -68,7 +70,7 @@ async function main() {
     }
     case 'popularity': {
       // Gateways recompute Most Popular every POPULARITY_REFRESH_MS; this does it now.
-      const db = await openDatabase(config.database);
+      const db = await openDatabase(database);
       try {
         const started = Date.now();
         await refreshPopularity(db.prisma);

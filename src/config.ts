@@ -21,6 +21,10 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string')
     .optional(),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
+  /** Longest one SQL statement may run (PostgreSQL statement_timeout; the gateway drops a connection that stays silent 1 s longer); 0 = no limit. */
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(5000),
+  /** Longest wait to open a PostgreSQL connection or to get a free one from the pool. */
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(3000),
   /** Prepare repeated statements once per connection; turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21). */
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
   /** PGlite data directory; `memory://` keeps everything in memory. */
@@ -78,12 +82,29 @@ const schema = z.object({
 });
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; poolSize: number /** Default true. */; preparedStatements?: boolean }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      /** Default true. */
+      preparedStatements?: boolean;
+      /** Default 5000; 0 = no limit (scripts that migrate or seed large archives). */
+      statementTimeoutMs?: number;
+      /** Default 3000. */
+      connectTimeoutMs?: number;
+    }
   | { kind: 'pglite'; dataDir: string };
 
 function toConfig(c: z.output<typeof schema>) {
   const database: DatabaseConfig = c.DATABASE_URL
-    ? { kind: 'postgres', url: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE, preparedStatements: c.DATABASE_PREPARED_STATEMENTS }
+    ? {
+        kind: 'postgres',
+        url: c.DATABASE_URL,
+        poolSize: c.DATABASE_POOL_SIZE,
+        preparedStatements: c.DATABASE_PREPARED_STATEMENTS,
+        statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+        connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+      }
     : { kind: 'pglite', dataDir: c.DATA_DIR };
   return {
     env: c.NODE_ENV,

@@ -13,7 +13,14 @@ describe('configuration', () => {
 
   it('uses the PostgreSQL server of DATABASE_URL', () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/news', DATABASE_POOL_SIZE: '20' });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u@db:5432/news', poolSize: 20, preparedStatements: true });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://u@db:5432/news',
+      poolSize: 20,
+      preparedStatements: true,
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 3000,
+    });
     const pooled = loadConfig({ DATABASE_URL: 'postgresql://u@pgbouncer:6432/news', DATABASE_PREPARED_STATEMENTS: 'false' });
     expect(pooled.database).toMatchObject({ kind: 'postgres', preparedStatements: false });
   });

@@ -16,60 +16,9 @@ import { applyMigrations } from '../src/db/migrations.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
 import { drainServer } from '../src/server/observability.js';
 import { createTestDatabase, keyHeader, onPostgres, testConfig, type TestDatabase } from './helpers.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A TCP proxy to 127.0.0.1:`target` that a test can cut (refuse), stall (black-hole) and restore. */
-class TcpProxy {
-  private server = net.createServer((client) => this.accept(client));
-  private sockets = new Set<net.Socket>();
-  private mode: 'pass' | 'stall' = 'pass';
-  port = 0;
-  constructor(private readonly target: number) {}
-
-  async start() {
-    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-  private track(socket: net.Socket) {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  }
-  private accept(client: net.Socket) {
-    this.track(client);
-    if (this.mode === 'stall') return; // accepted, never answered: a partition, not a refusal
-    const upstream = net.connect(this.target, '127.0.0.1');
-    this.track(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  }
-  private dropAll() {
-    for (const socket of this.sockets) socket.destroy();
-  }
-  /** The server is gone: open connections die, new ones are refused. */
-  async cut() {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.dropAll();
-    });
-  }
-  /** The network is gone: open connections die, new ones hang. */
-  stall() {
-    this.mode = 'stall';
-    this.dropAll();
-  }
-  async restore() {
-    this.mode = 'pass';
-    this.dropAll(); // stalled connections
-    if (!this.server.listening) await this.start();
-  }
-  async close() {
-    this.dropAll();
-    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /** The gateway behind a real HTTP server on a loopback port. */
 async function serve(gateway: Gateway) {

@@ -27,11 +27,7 @@ export async function openDatabase(config: Config['database'], options: Database
   let closeDriver: () => Promise<void>;
   let pool: pg.Pool | undefined;
   if (config.kind === 'postgres') {
-    // A server that is down or unreachable fails queries within seconds instead of hanging them
-    // (the timeout also bounds the wait for a free connection); keepAlive notices dead peers.
-    pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, connectionTimeoutMillis: 3000, keepAlive: true });
-    // An idle connection the server dropped: the pool discards it and the next query reconnects.
-    pool.on('error', () => {});
+    pool = openPool(config, config.poolSize);
     adapterFactory = new PrismaPg(pool, config.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() });
     closeDriver = () => pool!.end();
   } else {
@@ -58,6 +54,46 @@ export async function openDatabase(config: Config['database'], options: Database
       await closeDriver();
     },
   };
+}
+
+/** Defaults of the database deadlines (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_CONNECT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+/** How much longer than statement_timeout the gateway waits for an answer before it gives up on the connection. */
+const CLIENT_DEADLINE_MARGIN_MS = 1000;
+
+/**
+ * A PostgreSQL pool with deadlines, so that a server that is down, frozen or cut off by the network
+ * fails queries within seconds instead of hanging them:
+ * - connecting, and waiting for a free connection, take at most connectTimeoutMs;
+ * - the server cancels a statement after statement_timeout, and ends a session left idle inside a
+ *   transaction as long (its transaction rolls back, its locks go);
+ * - a server that does not answer at all: the client gives up a second later (query_timeout), and
+ *   the connection, still waiting for that answer, is closed instead of reused.
+ */
+function openPool(config: Extract<Config['database'], { kind: 'postgres' }>, size: number): pg.Pool {
+  const statementTimeoutMs = config.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: size,
+    connectionTimeoutMillis: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    ...(statementTimeoutMs > 0 && {
+      statement_timeout: statementTimeoutMs,
+      idle_in_transaction_session_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + CLIENT_DEADLINE_MARGIN_MS,
+    }),
+  });
+  // An idle connection the server dropped: the pool discards it and the next query reconnects.
+  pool.on('error', () => {});
+  pool.on('release', (error, client) => {
+    // Handed back with a query still unanswered (the client gave up on it, e.g. Prisma rolling back
+    // a transaction that timed out): every later query would queue behind it. Closing it now makes
+    // the pool discard it, and PostgreSQL rolls back whatever it had open.
+    const waiting = (client as unknown as { _getActiveQuery?: () => unknown })._getActiveQuery?.();
+    if (!error && waiting) void client.end().catch(() => {});
+  });
+  return pool;
 }
 
 type StatementNameGenerator = NonNullable<NonNullable<ConstructorParameters<typeof PrismaPg>[1]>['statementNameGenerator']>;

@@ -314,12 +314,21 @@ const UNAVAILABLE_KINDS = new Set([
   'TooManyConnections',
   'TlsConnectionError',
 ]);
-/** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections; query_canceled (the
+ * statement_timeout deadline) and idle_in_transaction_session_timeout.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
 /** Prisma: can't reach, connect timeout, operation timeout, server closed the connection, pool timeout */
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-/** node-postgres raises these as plain Errors, which the Prisma adapter passes through. */
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Can't reach database server/;
+/**
+ * node-postgres raises these as plain Errors, which the Prisma adapter passes through: the server
+ * went away, no connection within DATABASE_CONNECT_TIMEOUT_MS, no answer within the query
+ * deadline. Prisma's own: no connection for a transaction in time, or a transaction that outlived
+ * its timeout because the database stopped answering.
+ */
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Can't reach database server|Query read timeout|Unable to start a transaction in the given time|Transaction already closed/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
