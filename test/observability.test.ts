@@ -162,7 +162,7 @@ describe('Prometheus metrics', () => {
     else expect(pool).toBe(0);
   });
 
-  it('gives the live module gauges for WebSocket connections and subscriptions', async () => {
+  it("gives the live module gauges for WebSocket connections and the live hub's subscriptions", async () => {
     const read = async () => {
       const text = await scrape();
       return [metric(text, 'newsroom_ws_connections'), metric(text, 'newsroom_active_subscriptions')];
@@ -170,16 +170,16 @@ describe('Prometheus metrics', () => {
     const [connections, subscriptions] = await read();
     liveMetrics.connectionOpened();
     liveMetrics.connectionOpened();
-    liveMetrics.subscriptionStarted();
-    liveMetrics.subscriptionStarted();
-    liveMetrics.subscriptionStarted();
+    gw.live.trackSubscription(+1);
+    gw.live.trackSubscription(+1);
+    gw.live.trackSubscription(+1);
     expect(await read()).toEqual([connections! + 2, subscriptions! + 3]);
     liveMetrics.connectionClosed();
-    liveMetrics.subscriptionEnded();
+    gw.live.trackSubscription(-1);
     expect(await read()).toEqual([connections! + 1, subscriptions! + 2]);
     liveMetrics.connectionClosed();
-    liveMetrics.subscriptionEnded();
-    liveMetrics.subscriptionEnded();
+    gw.live.trackSubscription(-1);
+    gw.live.trackSubscription(-1);
     expect(await read()).toEqual([connections, subscriptions]);
   });
 });

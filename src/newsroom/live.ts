@@ -32,12 +32,11 @@ export class LiveHub {
   private pollTimer: NodeJS.Timeout | undefined;
   private publisher: Redis | undefined;
   private listener: Redis | undefined;
-  private readonly articleCache = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly logger: Logger,
-    private readonly options: { redisUrl?: string; pollMs: number; onSubscriptions?: (delta: 1 | -1) => void },
+    private readonly options: { redisUrl?: string; pollMs: number },
   ) {}
 
   private started: Promise<void> | undefined;
@@ -48,14 +47,17 @@ export class LiveHub {
     return (this.started ??= this.start());
   }
 
-  /** Client subscriptions open on this gateway (WebSocket operations and SSE streams). */
+  /**
+   * Client subscriptions open on this gateway (WebSocket operations and SSE streams); metrics
+   * read it when scraped.
+   */
   get subscriptions() {
     return this.activeSubscriptions;
   }
 
+  /** For transports that count their own clients' subscriptions (WebSockets, per operation). */
   trackSubscription(delta: 1 | -1) {
     this.activeSubscriptions += delta;
-    this.options.onSubscriptions?.(delta);
   }
 
   /** Starts at the newest committed event: history is for clients that resume with an id. */
@@ -115,25 +117,70 @@ export class LiveHub {
     return channel;
   }
 
-  /** Up to a page of committed events after `after` up to `upto`, oldest first, for resuming clients. */
-  async backlog(after: number, upto: number): Promise<LiveEvent[]> {
-    if (upto <= after) return [];
-    return this.load({ id: { gt: after, lte: upto } }, BATCH);
+  /**
+   * Events a client follows: those after `after` it missed first, then live ones, each once and
+   * in order, as far as `accept` takes them. The live stream is opened before the backlog is
+   * read, so nothing falls between the two. `counted` counts it in `subscriptions` while it is
+   * open (false where the transport counts its clients itself).
+   */
+  follow(after: number | null, accept: (e: LiveEvent) => boolean, options: { counted: boolean }): AsyncIterableIterator<LiveEvent> {
+    const live = this.subscribe();
+    const events = this.resume(live, after, accept, options.counted);
+    // A generator waiting for its next event cannot run `return()` until one arrives: a client
+    // that went away (an SSE stream cancelled, a WebSocket `complete`) would hold its subscription
+    // until the next story. Ending the live channel first wakes the generator, which then finishes.
+    const end = () => void live.return?.();
+    return {
+      next: () => events.next(),
+      return: (value?: unknown) => {
+        end();
+        return events.return(value as never);
+      },
+      throw: (error?: unknown) => {
+        end();
+        return events.throw(error);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
-  /**
-   * The article of an event, loaded once for every subscriber asking for the same selection
-   * with the same rights (5,000 subscribers, one statement).
-   */
-  loadArticle<T>(eventId: number, key: string, load: () => Promise<T>): Promise<T> {
-    const cacheKey = `${eventId}|${key}`;
-    let pending = this.articleCache.get(cacheKey) as Promise<T> | undefined;
-    if (!pending) {
-      pending = load();
-      this.articleCache.set(cacheKey, pending);
-      setTimeout(() => this.articleCache.delete(cacheKey), 30_000).unref();
+  private async *resume(
+    live: AsyncIterableIterator<LiveEvent>,
+    after: number | null,
+    accept: (e: LiveEvent) => boolean,
+    counted: boolean,
+  ): AsyncGenerator<LiveEvent> {
+    await this.ready();
+    if (counted) this.trackSubscription(+1);
+    try {
+      let last = after ?? this.position;
+      if (after != null) {
+        // Page through what was missed up to where the live stream took over.
+        const upto = this.position;
+        for (let page = await this.backlog(after, upto); page.length; page = await this.backlog(last, upto)) {
+          for (const e of page) {
+            last = e.id;
+            if (accept(e)) yield e;
+          }
+        }
+      }
+      for await (const e of live) {
+        if (e.id <= last) continue;
+        last = e.id;
+        if (accept(e)) yield e;
+      }
+    } finally {
+      if (counted) this.trackSubscription(-1);
+      await live.return?.();
     }
-    return pending;
+  }
+
+  /** Up to a page of committed events after `after` up to `upto`, oldest first. */
+  private async backlog(after: number, upto: number): Promise<LiveEvent[]> {
+    if (upto <= after) return [];
+    return this.load({ id: { gt: after, lte: upto } }, BATCH);
   }
 
   private async drain(): Promise<void> {

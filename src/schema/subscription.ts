@@ -5,7 +5,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import { createLoaders, sectionSubtreeIds } from '../newsroom/loaders.js';
-import type { LiveEvent } from '../newsroom/live.js';
+import type { LiveEvent, LiveHub } from '../newsroom/live.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import { Article, ArticleKind, parseIntId } from './article.js';
 import { builder } from './builder.js';
@@ -19,6 +19,23 @@ const StoryEventTypeEnum = builder.enumType('StoryEventType', {
 });
 
 type Update = LiveEvent & { preview: boolean };
+
+/** Rows loaded for an event per hub, by selection and rights; each entry lives 30 s. */
+const loadedRows = new WeakMap<LiveHub, Map<string, Promise<unknown>>>();
+
+/** An event's row, loaded once for every subscriber with the same selection and rights (5,000 subscribers, one statement). */
+function loadOnce<T>(ctx: Context, eventId: number, key: string, load: () => Promise<T>): Promise<T> {
+  let rows = loadedRows.get(ctx.live);
+  if (!rows) loadedRows.set(ctx.live, (rows = new Map()));
+  const cacheKey = `${eventId}|${key}`;
+  let pending = rows.get(cacheKey) as Promise<T> | undefined;
+  if (!pending) {
+    pending = load();
+    rows.set(cacheKey, pending);
+    setTimeout(() => rows.delete(cacheKey), 30_000).unref();
+  }
+  return pending;
+}
 
 const LiveEventRef = builder.interfaceRef<Update>('LiveEvent').implement({
   description: 'One row of the story-event outbox, as pushed to subscribers.',
@@ -40,7 +57,7 @@ const StoryUpdate = builder.objectRef<Update>('StoryUpdate').implement({
       resolve: (e, _args, ctx, info) => {
         const query = queryFromInfo({ context: ctx, info });
         const where = { AND: [visibleArticleWhere(ctx.viewer, e.preview), { id: e.articleId ?? 0 }] };
-        return ctx.live.loadArticle(e.id, JSON.stringify([where, query]), () => ctx.prisma.article.findFirst({ ...query, where }));
+        return loadOnce(ctx, e.id, JSON.stringify([where, query]), () => ctx.prisma.article.findFirst({ ...query, where }));
       },
     }),
   }),
@@ -54,7 +71,7 @@ const EditionUpdate = builder.objectRef<Update>('EditionUpdate').implement({
       nullable: true,
       resolve: (e, _args, ctx, info) => {
         const query = queryFromInfo({ context: ctx, info });
-        return ctx.live.loadArticle(e.id, JSON.stringify(['edition', query, ctx.viewer.kind]), () =>
+        return loadOnce(ctx, e.id, JSON.stringify(['edition', query, ctx.viewer.kind]), () =>
           ctx.prisma.edition.findUnique({ ...query, where: { id: e.editionId ?? 0 } }),
         );
       },
@@ -69,72 +86,17 @@ function parseAfter(ctx: Context, after: string | null | undefined): number | nu
   return Number(value);
 }
 
-/**
- * Missed events after `after` first, then live ones, each once and in order. The live stream is
- * opened before the backlog is read, so nothing falls between the two.
- */
-function stream(ctx: Context, after: number | null, accept: (e: LiveEvent) => boolean, preview = false): AsyncIterableIterator<Update> {
-  const live = ctx.live.subscribe();
-  const events = streamFrom(ctx, live, after, accept, preview);
-  // A generator waiting for its next event cannot run `return()` until one arrives: a client
-  // that went away (an SSE stream cancelled, a WebSocket `complete`) would hold its subscription
-  // until the next story. Ending the live channel first wakes the generator, which then finishes.
-  const end = () => void live.return?.();
-  return {
-    next: () => events.next(),
-    return: (value?: unknown) => {
-      end();
-      return events.return(value as never);
-    },
-    throw: (error?: unknown) => {
-      end();
-      return events.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+/** The events a subscription follows; WebSocket operations are counted per client in server/ws.ts (identical ones share one). */
+function follow(ctx: Context, after: number | null, accept: (e: LiveEvent) => boolean) {
+  return ctx.live.follow(after, accept, { counted: ctx.transport !== 'ws' });
 }
 
-async function* streamFrom(
-  ctx: Context,
-  live: AsyncIterableIterator<LiveEvent>,
-  after: number | null,
-  accept: (e: LiveEvent) => boolean,
-  preview: boolean,
-): AsyncGenerator<Update> {
-  await ctx.live.ready();
-  // WebSocket operations are counted per client in server/ws.ts (identical ones share this stream).
-  const counted = ctx.transport !== 'ws';
-  if (counted) ctx.live.trackSubscription(+1);
-  try {
-    let last = after ?? ctx.live.position;
-    const emit = (e: LiveEvent) => {
-      last = e.id;
-      ctx.lastEventId = e.id;
-      // Each event is a fresh read: per-request caches must not carry rows from earlier events.
-      ctx.loaders = createLoaders(ctx.prisma, ctx.viewer);
-      return { ...e, preview };
-    };
-    if (after != null) {
-      // Page through what was missed up to where the live stream took over.
-      const upto = ctx.live.position;
-      for (let page = await ctx.live.backlog(after, upto); page.length; page = await ctx.live.backlog(last, upto)) {
-        for (const e of page) {
-          if (accept(e)) yield emit(e);
-          else last = e.id;
-        }
-      }
-    }
-    for await (const e of live) {
-      if (e.id <= last) continue;
-      if (accept(e)) yield emit(e);
-      else last = e.id;
-    }
-  } finally {
-    if (counted) ctx.live.trackSubscription(-1);
-    await live.return?.();
-  }
+/** Runs for each event a subscription emits, before its fields resolve. */
+function update(ctx: Context, e: LiveEvent, preview = false): Update {
+  ctx.lastEventId = e.id;
+  // Each event is a fresh read: per-request caches must not carry rows from earlier events.
+  ctx.loaders = createLoaders(ctx.prisma, ctx.viewer);
+  return { ...e, preview };
 }
 
 const isPublic = (e: LiveEvent) => e.article?.status === 'PUBLISHED';
@@ -155,7 +117,7 @@ builder.subscriptionFields((t) => ({
       const tagId =
         args.tag == null ? null : ((await ctx.prisma.tag.findUnique({ where: { slug: args.tag }, select: { id: true } }))?.id ?? -1);
       const kinds = args.kind?.length ? new Set<string>(args.kind) : null;
-      return stream(
+      return follow(
         ctx,
         after,
         (e) =>
@@ -166,7 +128,7 @@ builder.subscriptionFields((t) => ({
           (kinds === null || kinds.has(e.article!.kind)),
       );
     },
-    resolve: (update) => update,
+    resolve: (e, _args, ctx) => update(ctx, e),
   }),
   storyUpdated: t.field({
     type: StoryUpdate,
@@ -180,9 +142,9 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, ctx) => {
       const id = parseIntId(String(args.id.id));
       const after = parseAfter(ctx, args.after == null ? null : String(args.after));
-      return stream(ctx, after, (e) => e.articleId === id, args.preview ?? false);
+      return follow(ctx, after, (e) => e.articleId === id);
     },
-    resolve: (update) => update,
+    resolve: (e, args, ctx) => update(ctx, e, args.preview ?? false),
   }),
   editionUpdated: t.field({
     type: EditionUpdate,
@@ -192,8 +154,8 @@ builder.subscriptionFields((t) => ({
       const after = parseAfter(ctx, args.after == null ? null : String(args.after));
       const editionId =
         args.slug == null ? null : ((await ctx.prisma.edition.findUnique({ where: { slug: args.slug }, select: { id: true } }))?.id ?? -1);
-      return stream(ctx, after, (e) => e.type === 'EDITION_UPDATED' && (editionId === null || e.editionId === editionId));
+      return follow(ctx, after, (e) => e.type === 'EDITION_UPDATED' && (editionId === null || e.editionId === editionId));
     },
-    resolve: (update) => update,
+    resolve: (e, _args, ctx) => update(ctx, e),
   }),
 }));

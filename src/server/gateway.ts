@@ -14,7 +14,7 @@ import { schema } from '../schema/index.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
-import { databaseUnavailable, liveMetrics, observability, type Observability } from './observability.js';
+import { databaseUnavailable, observability, type Observability } from './observability.js';
 import { persistedOperations, type PersistedOperations } from './persisted-operations.js';
 import { responseCache, type ResponseCache } from './response-cache.js';
 
@@ -33,9 +33,8 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   const live = new LiveHub(db.prisma, logger.child({ component: 'live' }), {
     redisUrl: config.redisUrl,
     pollMs: config.outboxPollMs,
-    onSubscriptions: (delta) => (delta > 0 ? liveMetrics.subscriptionStarted() : liveMetrics.subscriptionEnded()),
   });
-  const obs = observability({ config, db, logger });
+  const obs = observability({ config, db, logger, live });
   const policy = httpPolicy(config, { logger });
   // Persisted operations resolve the document before the response cache keys by it.
   const persisted = persistedOperations({ mode: config.persistedOperations, logger });

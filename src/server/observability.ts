@@ -58,18 +58,14 @@ poolGauge('newsroom_db_pool_idle_connections', 'PostgreSQL connections idle in t
 poolGauge('newsroom_db_pool_waiting_clients', 'Queries waiting for a free PostgreSQL connection', (pool) => pool.waitingCount);
 
 const wsConnections = new Gauge({ name: 'newsroom_ws_connections', help: 'Open WebSocket connections', registers: [metricsRegistry] });
-const activeSubscriptions = new Gauge({
-  name: 'newsroom_active_subscriptions',
-  help: 'Live subscriptions (WebSocket and SSE)',
-  registers: [metricsRegistry],
-});
+/** The live hubs of this process: their counters are read at scrape time. */
+const hubs = new Set<{ subscriptions: number }>();
+summedGauge('newsroom_active_subscriptions', 'Live subscriptions (WebSocket and SSE)', hubs, (hub) => hub.subscriptions);
 
-/** For the live module: call these as connections and subscriptions come and go. */
+/** For the live module: call these as connections come and go. */
 export const liveMetrics = {
   connectionOpened: () => wsConnections.inc(),
   connectionClosed: () => wsConnections.dec(),
-  subscriptionStarted: () => activeSubscriptions.inc(),
-  subscriptionEnded: () => activeSubscriptions.dec(),
 };
 
 /** An incoming id is kept only when it is short and plain, so it cannot forge log lines. */
@@ -119,8 +115,14 @@ export type Observability = {
   close(): void;
 };
 
-export function observability(options: { config: Config; db: Database; logger: Logger }): Observability {
-  const { db } = options;
+export function observability(options: {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** The gateway's live hub: `newsroom_active_subscriptions` reads its count. */
+  live?: { subscriptions: number };
+}): Observability {
+  const { db, live } = options;
   const logger = options.logger.child({ component: 'http' });
   const states = new WeakMap<Request, RequestState>();
   const byNodeRequest = new WeakMap<IncomingMessage, RequestState>();
@@ -129,6 +131,7 @@ export function observability(options: { config: Config; db: Database; logger: L
   const described = new Map<string, { name: string; type?: string } | null>();
   let shuttingDown = false;
   if (db.pool) pools.add(db.pool);
+  if (live) hubs.add(live);
 
   async function ready(): Promise<boolean> {
     if (shuttingDown) return false;
@@ -300,6 +303,7 @@ export function observability(options: { config: Config; db: Database; logger: L
     },
     close() {
       if (db.pool) pools.delete(db.pool);
+      if (live) hubs.delete(live);
     },
   };
 }
