@@ -154,3 +154,74 @@ describe('access matrix: roles × paths', () => {
     expect(response.data).toBeNull();
   });
 });
+
+// Secrets: API keys (name, role, prefix, last use, author) are for ADMIN keys only, on every path.
+// Every Node type is either public content or admin-only; a new one must be put in one list.
+const PUBLIC_NODE_TYPES = ['Article', 'Author', 'Collection', 'Edition', 'Section', 'Tag'];
+const ADMIN_ONLY_NODE_TYPES = ['ApiKey'];
+
+describe('access matrix: admin-only types × roles', () => {
+  it('every Node type is either public or admin-only', async () => {
+    const { schema } = await import('../src/schema/index.js');
+    const nodeTypes = schema
+      .getImplementations(schema.getType('Node') as never)
+      .objects.map((type) => type.name)
+      .sort();
+    expect(nodeTypes).toEqual([...PUBLIC_NODE_TYPES, ...ADMIN_ONLY_NODE_TYPES].sort());
+  });
+
+  for (const role of ['anonymous', 'writer', 'editor', 'admin']) {
+    it(`${role}: API keys through node, nodes, apiKeys and the key mutations`, async () => {
+      const headers = roles[role]!;
+      const isAdmin = role === 'admin';
+      const keys = await gw.db.prisma.apiKey.findMany({ orderBy: { id: 'asc' } });
+      expect(keys.length).toBe(3); // the writer's, the editor's and the admin's
+      const ids = keys.map((k) => globalId('ApiKey', k.id));
+      const fields = '... on ApiKey { name role prefix lastUsedAt createdAt revokedAt author { slug } }';
+      for (const id of ids) {
+        const one = await gw.query(`query($id: ID!) { node(id: $id) { __typename ${fields} } }`, { id }, headers);
+        expect(one.errors, `${role} node ${id}`).toBeUndefined();
+        expect(one.data.node === null, `${role} node ${id}`).toBe(!isAdmin);
+      }
+      const many = await gw.query(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename ${fields} } }`, { ids }, headers);
+      expect(many.errors).toBeUndefined();
+      expect(many.data.nodes.filter(Boolean).length).toBe(isAdmin ? ids.length : 0);
+      if (isAdmin) expect(many.data.nodes.map((k: { name: string }) => k.name)).toEqual(keys.map((k) => k.name));
+
+      // A key's id reads exactly like an id that does not exist: no way to count keys.
+      const unknown = await gw.query(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId('ApiKey', 999_999) }, headers);
+      expect(unknown).toEqual({ data: { node: null } });
+
+      const list = await gw.query(`{ apiKeys { ${fields.replace('... on ApiKey ', '').slice(1, -1)} } }`, {}, headers);
+      if (isAdmin) expect(list.data.apiKeys).toHaveLength(keys.length);
+      else {
+        expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+        expect(list.data).toBeNull();
+      }
+
+      const create = await gw.query(
+        `mutation { createApiKey(input: { name: "matrix ${role}", role: ADMIN }) {
+          __typename ... on MutationCreateApiKeySuccess { data { key apiKey { prefix } } } } }`,
+        {},
+        headers,
+      );
+      const revoke = await gw.query(
+        `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on MutationRevokeApiKeySuccess { data { name } } } }`,
+        { id: globalId('ApiKey', keys[0]!.id) },
+        headers,
+      );
+      if (isAdmin) {
+        expect(create.data.createApiKey.__typename).toBe('MutationCreateApiKeySuccess');
+        expect(revoke.data.revokeApiKey.__typename).toBe('MutationRevokeApiKeySuccess');
+        // Leave the set of keys as it was for the other roles' runs.
+        await gw.db.prisma.apiKey.deleteMany({ where: { name: `matrix ${role}` } });
+        await gw.db.prisma.apiKey.update({ where: { id: keys[0]!.id }, data: { revokedAt: keys[0]!.revokedAt } });
+      } else {
+        expect(create.data.createApiKey.__typename).toBe('ForbiddenError');
+        expect(revoke.data.revokeApiKey.__typename).toBe('ForbiddenError');
+        expect(await gw.db.prisma.apiKey.count({ where: { name: `matrix ${role}` } })).toBe(0);
+        expect((await gw.db.prisma.apiKey.findUniqueOrThrow({ where: { id: keys[0]!.id } })).revokedAt).toEqual(keys[0]!.revokedAt);
+      }
+    });
+  }
+});

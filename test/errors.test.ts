@@ -58,6 +58,28 @@ describe('bad input', () => {
     }
   });
 
+  it('node and nodes: an unknown id of any type is null; an id of a type without ids is INVALID_ID', async () => {
+    for (const type of ['Article', 'Section', 'Author', 'Tag', 'Edition', 'Collection', 'ApiKey']) {
+      const id = b64(`${type}:999999`);
+      expect(await gw.query(`query($id: ID!) { node(id: $id) { id } }`, { id }), type).toEqual({ data: { node: null } });
+      expect(await gw.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [id] }), type).toEqual({ data: { nodes: [null] } });
+      for (const bad of [b64(`${type}:abc`), b64(`${type}:2147483648`), b64(`${type}:-1`)]) {
+        const response = await gw.query(`query($id: ID!) { node(id: $id) { id } }`, { id: bad });
+        expect(response.errors?.[0]?.extensions?.code, Buffer.from(bad, 'base64').toString()).toBe('INVALID_ID');
+      }
+    }
+    for (const type of ['Foo', 'Revision', 'Query', 'Node', '__Schema', '']) {
+      const id = b64(`${type}:1`);
+      for (const query of [`query($id: ID!) { node(id: $id) { id } }`, `query($id: ID!) { nodes(ids: [$id]) { id } }`]) {
+        const response = await gw.query(query, { id });
+        expect(
+          response.errors?.map((e) => e.extensions?.code),
+          `${type} ${query}`,
+        ).toEqual(['INVALID_ID']);
+      }
+    }
+  });
+
   it('a cursor that is not one of ours is INVALID_CURSOR', async () => {
     for (const after of ['garbage', b64('newest:[1,"x"]'), b64('other:[1,2]')]) {
       const response = await gw.query(`query($after: String) { articles(first: 2, after: $after) { totalCount } }`, { after });

@@ -2,7 +2,7 @@
 // relations, editions, collections, search, counts) goes through it: published articles for
 // everyone; drafts, scheduled and unpublished articles only where a viewer with rights asks for
 // a preview (`article(…, preview: true)`, the editors' `desk`): editors see all of them, a
-// writer those with their own name in the byline.
+// writer those with their own name in the byline. API keys are secrets: ADMIN only.
 import type { Prisma } from '../generated/prisma/client.js';
 import { hasRole, type Viewer } from './auth.js';
 
@@ -15,6 +15,14 @@ export function visibleArticleWhere(viewer: Viewer, preview = false): Prisma.Art
 /** Articles with the writer's author in the byline. */
 export function ownArticles(viewer: Extract<Viewer, { kind: 'key' }>): Prisma.ArticleWhereInput {
   return { bylines: { some: { authorId: viewer.authorId ?? -1 } } };
+}
+
+/**
+ * API keys (name, role, prefix, last use) are visible to ADMIN keys only. For everyone else the
+ * condition matches nothing, so a key's id reads as an unknown one: null, no error, no hint.
+ */
+export function visibleApiKeyWhere(viewer: Viewer): Prisma.ApiKeyWhereInput {
+  return hasRole(viewer, 'ADMIN') ? {} : { id: { in: [] } };
 }
 
 /** The public rule as SQL, for the raw queries (search, related, popularity). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createApiKey, requireRole } from '../newsroom/auth.js';
 import { NotFoundError } from '../newsroom/errors.js';
 import { parseInput } from '../newsroom/validation.js';
+import { visibleApiKeyWhere } from '../newsroom/visibility.js';
 import { parseIntId } from './article.js';
 import { Author } from './author.js';
 import { builder } from './builder.js';
@@ -18,7 +19,10 @@ export const ApiRole = builder.enumType('ApiRole', {
 
 export const ApiKey = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
-  description: "A key for editors' tools. The key itself is shown once, at creation.",
+  nullable: true,
+  description: "A key for editors' tools (ADMIN only). The key itself is shown once, at creation.",
+  // By global id (`node`, `nodes`) too: null for anyone but an ADMIN, as for an unknown id.
+  findUnique: (id, ctx) => ({ id: parseIntId(id), AND: [visibleApiKeyWhere(ctx.viewer)] }),
   fields: (t) => ({
     name: t.exposeString('name'),
     role: t.expose('role', { type: ApiRole }),

@@ -9,6 +9,8 @@ export const AuthorKind = builder.enumType('AuthorKind', { values: ['STAFF', 'CO
 
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },
+  nullable: true, // an unknown id is null, not an error
+  findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

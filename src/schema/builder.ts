@@ -3,11 +3,13 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import { type GraphQLResolveInfo, isObjectType } from 'graphql';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import type { Context } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../newsroom/errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
+import { userError } from './errors.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -36,8 +38,28 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
+    nodeQueryOptions: {
+      resolve: (_root, args, _ctx, info, resolveNode) => {
+        assertNodeType(args.id, info);
+        return resolveNode(args.id);
+      },
+    },
+    nodesQueryOptions: {
+      resolve: (_root, args, _ctx, info, resolveNodes) => {
+        for (const id of args.ids) assertNodeType(id, info);
+        return resolveNodes(args.ids);
+      },
+    },
   },
 });
+
+/** A well-formed global id of a type that has no ids (unknown, or not a Node) is the client's mistake. */
+function assertNodeType(id: { typename: string }, info: GraphQLResolveInfo) {
+  const type = info.schema.getType(id.typename);
+  if (!isObjectType(type) || !type.getInterfaces().some((node) => node.name === 'Node')) {
+    throw userError('This is not the id of anything here.', 'INVALID_ID');
+  }
+}
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('Date', DateResolver);

@@ -8,6 +8,8 @@ import { toDomainInput } from './inputs.js';
 
 export const Collection = builder.prismaNode('Collection', {
   id: { field: 'id' },
+  nullable: true, // an unknown id is null, not an error
+  findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

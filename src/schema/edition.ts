@@ -24,6 +24,8 @@ export const EditionPlacement = builder.prismaObject('EditionPlacement', {
 
 export const Edition = builder.prismaNode('Edition', {
   id: { field: 'id' },
+  nullable: true, // an unknown id is null, not an error
+  findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

@@ -9,6 +9,8 @@ export const TagKind = builder.enumType('TagKind', { values: ['TOPIC', 'PERSON',
 
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  nullable: true, // an unknown id is null, not an error
+  findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
