@@ -18,6 +18,14 @@ export type LiveEvent = {
   article: { status: string; kind: string; sectionId: number; tagIds: number[] } | null;
 };
 
+/**
+ * Whether an event may change which lists hold its article: publishing, unpublishing and edits
+ * (section, tags, kind, headline) may; a correction changes the story itself, never its lists.
+ */
+export function mayMoveArticle(event: LiveEvent): boolean {
+  return event.articleId != null && event.type !== 'CORRECTED';
+}
+
 /** Events a subscriber may fall behind by before it is cut off (it can resume by id). */
 const SUBSCRIBER_BUFFER = 5000;
 const BATCH = 1000;

@@ -1,14 +1,16 @@
 // Article: the node readers fetch by id or slug, its byline, media, corrections and related
 // stories, and the `articles` list with filters and orderings.
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { resolveCursorConnection, resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
+import { encodeGlobalID, resolveCursorConnection, resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { articleWhere, mostReadCount, mostReadPage, newestPage, type ArticleFilter } from '../newsroom/articles.js';
+import { mayMoveArticle } from '../newsroom/live.js';
 import type { PopularityWindow } from '../newsroom/popularity.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
+import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { decodeKeyCursor, encodeKeyCursor, pageOptions } from './pagination.js';
 
@@ -238,3 +240,16 @@ builder.queryFields((t) => ({
     ArticleConnection,
   ),
 }));
+
+export const articleCacheRules: CacheRules = {
+  ttl: { ArticleConnection: 'list' },
+  purge(event) {
+    if (event.articleId == null) return [];
+    const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
+    // Any list of articles may gain or lose it (latest, section/tag/author pages, most popular,
+    // related, collections), so every result holding an article goes, and every empty list or
+    // null that could now hold it. (A connection asked only for `totalCount` holds no entity at
+    // all: it lives out its list TTL.)
+    return mayMoveArticle(event) ? [article, { typename: 'Article' }, { typename: 'ArticleEdge' }] : [article];
+  },
+};

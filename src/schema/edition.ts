@@ -2,10 +2,12 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { createEdition, setEditionPlacements } from '../newsroom/catalog.js';
+import { mayMoveArticle } from '../newsroom/live.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
+import type { CacheRules } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 import { userError } from './errors.js';
@@ -132,3 +134,12 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+export const editionCacheRules: CacheRules = {
+  purge(event) {
+    // Placements changed; editions are few, so all of them (and empty edition lists) go.
+    if (event.type === 'EDITION_UPDATED') return [{ typename: 'Edition' }, { typename: 'EditionEdge' }];
+    // An edition's placements list only published articles.
+    return mayMoveArticle(event) ? [{ typename: 'EditionPlacement' }] : [];
+  },
+};

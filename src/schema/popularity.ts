@@ -4,6 +4,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { articleWhere, mostReadPage } from '../newsroom/articles.js';
 import { Article, PopularityWindowEnum } from './article.js';
 import { builder } from './builder.js';
+import type { CacheRules } from './cache-rules.js';
 import { checkPageSize } from './pagination.js';
 
 builder.queryFields((t) => ({
@@ -23,3 +24,6 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+/** Read counts change all the time and no event says so: the list lives its own short TTL. */
+export const popularityCacheRules: CacheRules = { ttl: { 'Query.mostPopular': 'popular' } };

@@ -2,10 +2,12 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { findArticlesInOrder } from '../newsroom/articles.js';
+import { mayMoveArticle } from '../newsroom/live.js';
 import { countSearch, RANKED_MATCHES, searchArticles } from '../newsroom/search.js';
 import type { Article as ArticleRow } from '../generated/prisma/client.js';
 import { Article, ArticleFilterInput } from './article.js';
 import { builder } from './builder.js';
+import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { pageOptions } from './pagination.js';
 
@@ -64,3 +66,8 @@ builder.queryFields((t) => ({
     SearchConnection,
   ),
 }));
+
+export const searchCacheRules: CacheRules = {
+  ttl: { SearchConnection: 'list' },
+  purge: (event) => (mayMoveArticle(event) ? [{ typename: 'SearchEdge' }] : []),
+};

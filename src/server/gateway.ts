@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { authenticate, type Viewer } from '../newsroom/auth.js';
 import { LiveHub } from '../newsroom/live.js';
 import { maskedError, toClientError } from '../schema/errors.js';
-import { schema } from '../schema/index.js';
+import { cacheRules, schema } from '../schema/index.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
@@ -38,7 +38,12 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   const policy = httpPolicy(config, { logger });
   // Persisted operations resolve the document before the response cache keys by it.
   const persisted = persistedOperations({ mode: config.persistedOperations, logger });
-  const cache = responseCache({ config: config.responseCache, live, logger: logger.child({ component: 'response-cache' }) });
+  const cache = responseCache({
+    config: config.responseCache,
+    live,
+    rules: cacheRules,
+    logger: logger.child({ component: 'response-cache' }),
+  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     ...policy.yogaOptions,
     schema,

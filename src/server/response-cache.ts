@@ -4,46 +4,25 @@
 //
 // Purging: story events. Every gateway drains the committed outbox itself (LiveHub), so every
 // instance purges its own cache on every event; nothing is shared between gateways and nothing
-// has to be broadcast. What events do not cover (read counts, sections, authors, tags,
-// collections, new editions) lives at most its TTL.
+// has to be broadcast. Which entities an event purges and which results get which TTL, the
+// schema says (`rules`, declared beside the types they name). What events do not cover (read
+// counts, sections, authors, tags, collections, new editions) lives at most its TTL.
 //
 // HTTP: cached results carry `ETag` / `Last-Modified` (the plugin answers `If-None-Match` with
 // 304), `Cache-Control: public, max-age, stale-while-revalidate`, `Age` on hits and a
 // `Surrogate-Key` header listing the response's entities (`Article:12 Section:3 …`) so a CDN can
 // purge by the same keys. Keyed responses are `private, no-store`; anything else `no-store`.
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { LiveEvent, LiveHub } from '../newsroom/live.js';
+import type { LiveHub } from '../newsroom/live.js';
+import type { CacheRules } from '../schema/cache-rules.js';
 
 type Entity = { typename: string; id?: string | number };
 type Headers = Record<string, string>;
-
-/**
- * The cache entities a story event may have changed. The plugin records, per cached result, each
- * object with an id (`Article:<global id>`, and its type `Article`) and the type of each null or
- * empty field (`article(slug)` → null: `Article`; `edges: []`: `ArticleEdge`). A bare type name
- * purges every result holding one of those.
- */
-export function purgeEntities(event: LiveEvent): Entity[] {
-  if (event.type === 'EDITION_UPDATED') {
-    // Placements changed; editions are few, so all of them (and empty edition lists) go.
-    return [{ typename: 'Edition' }, { typename: 'EditionEdge' }];
-  }
-  if (event.articleId == null) return [];
-  const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
-  // A correction changes the story itself, never which lists it belongs to.
-  if (event.type === 'CORRECTED') return [article];
-  // Published, unpublished, or edited (section, tags, kind, headline may have changed): any list
-  // of articles may gain or lose it — latest, section/tag/author pages, most popular, related,
-  // collections, edition placements, search — so every result holding an article goes, and
-  // every empty list or null that could now hold it. (A connection asked only for `totalCount`
-  // holds no entity at all: it lives out its list TTL.)
-  return [article, { typename: 'Article' }, { typename: 'ArticleEdge' }, { typename: 'SearchEdge' }, { typename: 'EditionPlacement' }];
-}
 
 /** `Article:12` for an entity with a Relay global id, the bare type name for a type. */
 export function surrogateKey(entity: Entity): string {
@@ -67,8 +46,13 @@ export type ResponseCache = {
   onPurge(listener: (purge: Purge) => void): () => void;
 };
 
-export function responseCache(options: { config: Config['responseCache']; live: LiveHub; logger: Logger }): ResponseCache {
-  const { config, live, logger } = options;
+export function responseCache(options: {
+  config: Config['responseCache'];
+  live: LiveHub;
+  rules: Required<CacheRules>;
+  logger: Logger;
+}): ResponseCache {
+  const { config, live, rules, logger } = options;
   const createMemory = () => createInMemoryCache({ max: config.maxEntries });
   let memory = createMemory();
   const plugins: Plugin[] = [cacheHeaders(config.enabled ? (key) => memory.get(key) : undefined)];
@@ -117,7 +101,7 @@ export function responseCache(options: { config: Config['responseCache']; live: 
       try {
         for await (const event of events) {
           generation++;
-          const entities = purgeEntities(event);
+          const entities = rules.purge(event);
           memory.invalidate(entities);
           if (entities.length) purged(new Set(entities.map(surrogateKey)));
         }
@@ -133,11 +117,9 @@ export function responseCache(options: { config: Config['responseCache']; live: 
     }
   })().catch((error: unknown) => logger.error({ err: error }, 'response cache cannot follow story events; nothing is cached'));
 
-  const ttlPerSchemaCoordinate = {
-    ArticleConnection: config.listTtlMs,
-    SearchConnection: config.listTtlMs,
-    'Query.mostPopular': config.popularTtlMs,
-  };
+  const ttlPerSchemaCoordinate = Object.fromEntries(
+    Object.entries(rules.ttl).map(([coordinate, ttl]) => [coordinate, ttl === 'list' ? config.listTtlMs : config.popularTtlMs]),
+  );
 
   plugins.push(
     {

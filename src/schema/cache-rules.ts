@@ -1,0 +1,28 @@
+// What the response cache needs to know about the schema, said in GraphQL type names by the
+// module that declares each type: how long its results live, and which cached entities a story
+// event may have made stale. index.ts collects the modules' rules; the server applies them.
+import type { LiveEvent } from '../newsroom/live.js';
+
+/**
+ * A cached entity. The cache records, per result, each object with an id (`Article:<global id>`,
+ * and its type `Article`) and the type of each null or empty field (`article(slug)` → null:
+ * `Article`; `edges: []`: `ArticleEdge`). A bare type name purges every result holding one.
+ */
+export type CacheEntity = { typename: string; id?: string };
+
+/** How long a schema coordinate's results live: `list` for lists, `popular` for Most Popular. */
+export type CacheTtl = 'list' | 'popular';
+
+export type CacheRules = {
+  /** The entities of this module's types that a story event may have made stale. */
+  purge?: (event: LiveEvent) => CacheEntity[];
+  /** TTLs by schema coordinate (`ArticleConnection`, `Query.mostPopular`); the rest get the default. */
+  ttl?: Record<string, CacheTtl>;
+};
+
+export function collectCacheRules(modules: CacheRules[]): Required<CacheRules> {
+  return {
+    purge: (event) => modules.flatMap((rules) => rules.purge?.(event) ?? []),
+    ttl: Object.assign({}, ...modules.map((rules) => rules.ttl ?? {})),
+  };
+}
