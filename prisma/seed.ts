@@ -1,6 +1,6 @@
 // Seeding: the demo newsroom (prisma/demo-content.ts) and a deterministic generator of any size
-// (prisma/generator.ts). `scripts/db.ts seed` calls these; the server seeds the demo at start-up
-// when `isEmpty` says there are no articles yet.
+// (prisma/generator.ts). Running code reaches this module only through `loadSeeders()` in
+// src/db/seeding.ts (start-up on an empty database, `scripts/db.ts seed`), never by a static import.
 //
 // Both seeders write explicit ids (so relations are written without reading anything back), run in
 // one transaction (all or nothing), refuse a database that already has content unless asked to
@@ -42,10 +42,7 @@ const SERIAL_TABLES = ['Section', 'Author', 'Tag', 'Media', 'Article', 'Correcti
 
 const HOUR = 3_600_000;
 
-/** True when there are no articles yet (start-up seeds the demo only then). */
-export async function isEmpty(prisma: Db): Promise<boolean> {
-  return (await prisma.article.findFirst({ select: { id: true } })) === null;
-}
+export { isEmpty } from '../src/db/seeding.js';
 
 /**
  * Empties every content table and restarts its ids. CASCADE also empties any table that

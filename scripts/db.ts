@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations, diffMigrationsToSchema, migrationsDir } from '../src/db/migrations.js';
+import { loadSeeders } from '../src/db/seeding.js';
 import { refreshPopularity } from '../src/newsroom/popularity.js';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -50,7 +51,7 @@ async function main() {
         args: rest,
         options: { articles: { type: 'string' }, 'random-seed': { type: 'string' }, reset: { type: 'boolean' } },
       });
-      const { seedDemo, seedGenerated } = await import('../prisma/seed.js');
+      const { seedDemo, seedGenerated } = await loadSeeders();
       const db = await openDatabase(database);
       try {
         await applyMigrations(db.adapterFactory);

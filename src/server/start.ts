@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
+import { isEmpty, loadSeeders } from '../db/seeding.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startPeriodic } from '../newsroom/jobs.js';
 import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
-import { isEmpty, seedDemo } from '../../prisma/seed.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { httpCache, type HttpCache } from './http-cache.js';
 import { drainServer } from './observability.js';
@@ -32,6 +32,7 @@ export async function startGateway(config: Config, logger = createLogger(config.
     if (applied.length) logger.info({ applied }, 'applied migrations');
   }
   if (config.seedDemo && (await isEmpty(db.prisma))) {
+    const { seedDemo } = await loadSeeders();
     await seedDemo(db.prisma);
     logger.info('loaded the demo newsroom');
   }
