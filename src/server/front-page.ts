@@ -1,20 +1,39 @@
-// The live demo front page at `/`: one HTML page and its script, bundled once from
-// src/front/app.ts (TypeScript and the graphql-ws client) with esbuild at first request.
+// The live demo front page at `/`: one HTML page and its script, src/front/app.ts (TypeScript and
+// the graphql-ws client) bundled for the browser. `npm run build` bundles it into dist beside the
+// compiled server (dist/src/front/app.js); run from source (dev, tests) it is bundled with esbuild
+// at the first request, so production needs no esbuild.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Plugin } from 'graphql-yoga';
 
-const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../front/app.ts');
+const frontDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../front');
+const entry = path.join(frontDir, 'app.ts');
+/** Where the build puts the bundle; in src/front there is only app.ts. */
+export const prebuiltScript = path.join(frontDir, 'app.js');
+
+/** The browser bundle of src/front/app.ts (used by `npm run build` and, from source, at the first request). */
+export async function bundleFrontScript(): Promise<string> {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
 
 let bundle: Promise<string> | undefined;
 function script(): Promise<string> {
-  bundle ??= build({ entryPoints: [entry], bundle: true, write: false, format: 'esm', minify: true, target: 'es2022', logLevel: 'silent' })
-    .then((result) => result.outputFiles[0]!.text)
-    .catch((error: unknown) => {
-      bundle = undefined; // try again on the next request
-      throw error;
-    });
+  bundle ??= (existsSync(prebuiltScript) ? readFile(prebuiltScript, 'utf8') : bundleFrontScript()).catch((error: unknown) => {
+    bundle = undefined; // try again on the next request
+    throw error;
+  });
   return bundle;
 }
 

@@ -1,0 +1,123 @@
+// The production build: `npm run build` output runs with plain node and production's packages
+// only, finds its migrations and front page script, and loads the demo only when seeding.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Development tools the production image does not install (`npm ci --omit=dev --omit=optional`). */
+const devOnly = new Set(['.bin', 'esbuild', '@esbuild', 'tsx', 'prisma', 'typescript', 'vitest', '@graphql-codegen']);
+
+// What is built is the same for both databases: run it once.
+describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
+  let dir: string;
+  let dist: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'newsroom-build-'));
+    dist = path.join(dir, 'dist');
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build.ts', dist], { cwd: root });
+    // Beside dist: package.json's module type and node_modules without the development tools.
+    await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    await mkdir(path.join(dir, 'node_modules'));
+    for (const name of await readdir(path.join(root, 'node_modules'))) {
+      if (!devOnly.has(name)) await symlink(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
+    }
+  });
+  afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+
+  it('keeps the demo content and the seeders out of the static import graph of the server', async () => {
+    const { metafile } = await build({
+      absWorkingDir: root,
+      entryPoints: ['src/main.ts'],
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      outdir: 'unused',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const staticallyImported = new Set(['src/main.ts']);
+    const dynamicImports: string[] = [];
+    for (const file of staticallyImported) {
+      for (const edge of metafile.inputs[file]?.imports ?? []) {
+        if (edge.external) continue;
+        if (edge.kind === 'import-statement') staticallyImported.add(edge.path);
+        else if (edge.kind === 'dynamic-import') dynamicImports.push(`${file} -> ${edge.path}`);
+      }
+    }
+    expect(staticallyImported).toContain('src/server/start.ts');
+    expect([...staticallyImported].filter((file) => file.startsWith('prisma/'))).toEqual([]);
+    // The one way in: src/db/seeding.ts, when seeding is asked for.
+    expect(dynamicImports.filter((edge) => edge.includes('prisma/'))).toEqual(['src/db/seeding.ts -> prisma/seed.ts']);
+    expect(metafile.inputs['prisma/demo-content.ts']).toBeDefined();
+  });
+
+  it('serves the demo with `node dist/main.js`: migrations, seeding and the prebuilt front page script from dist', async () => {
+    const gateway = spawn(process.execPath, [path.join(dist, 'main.js')], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: 'memory://',
+        SCHEDULER_INTERVAL_MS: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const log = await readyLog(gateway);
+      expect(log.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['applied migrations', 'loaded the demo newsroom', 'gateway ready']),
+      );
+      const url = log.find((line) => line.msg === 'gateway ready')!.url as string;
+      const origin = new URL(url).origin;
+
+      const page = await fetch(`${origin}/`);
+      expect(await page.text()).toContain('<script type="module" src="/app.js"></script>');
+      const script = await fetch(`${origin}/app.js`);
+      expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(await script.text()).toBe(await readFile(path.join(dist, 'src/front/app.js'), 'utf8'));
+
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ articles(first: 1) { totalCount } }' }),
+      });
+      const body = (await response.json()) as { data: { articles: { totalCount: number } } };
+      expect(body.data.articles.totalCount).toBeGreaterThan(0);
+
+      gateway.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => gateway.once('exit', (exitCode) => resolve(exitCode)));
+      expect(code).toBe(0);
+    } finally {
+      if (gateway.exitCode === null) gateway.kill('SIGKILL');
+    }
+  }, 180_000);
+});
+
+/** The gateway's JSON log lines up to "gateway ready"; rejects with its output if it exits first. */
+function readyLog(child: ChildProcess): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      const line = JSON.parse(text) as Record<string, unknown>;
+      lines.push(line);
+      if (line.msg === 'gateway ready') resolve(lines);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${stderr}${JSON.stringify(lines)}`)));
+  });
+}
