@@ -3,6 +3,7 @@
 // command takes an Actor (who, on which database, what to wake).
 import { z } from 'zod';
 import { Prisma } from '../generated/prisma/client.js';
+import { AuthorKind, EditionKind, TagKind } from '../generated/prisma/enums.js';
 import { requireRole } from './auth.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { writeWithEvents } from './events.js';
@@ -80,7 +81,7 @@ const authorSchema = z.object({
   slug: slugSchema,
   name,
   bio: text,
-  kind: z.enum(['STAFF', 'CONTRIBUTOR', 'AGENCY']).default('STAFF'),
+  kind: z.enum(AuthorKind).default('STAFF'),
   avatarUrl: z
     .url({ protocol: /^https?$/ })
     .max(2000)
@@ -101,7 +102,7 @@ export async function updateAuthor({ prisma, viewer }: Actor, id: number, raw: P
 
 // Tags -------------------------------------------------------------------------------------
 
-const tagSchema = z.object({ slug: slugSchema, name, kind: z.enum(['TOPIC', 'PERSON', 'ORGANISATION', 'PLACE']).default('TOPIC') });
+const tagSchema = z.object({ slug: slugSchema, name, kind: z.enum(TagKind).default('TOPIC') });
 
 export async function createTag({ prisma, viewer }: Actor, raw: z.input<typeof tagSchema>) {
   requireRole(viewer, 'EDITOR');
@@ -118,7 +119,7 @@ export async function updateTag({ prisma, viewer }: Actor, id: number, raw: Part
 // Editions ---------------------------------------------------------------------------------
 
 const editionSchema = z.object({
-  kind: z.enum(['DAILY', 'PRINT', 'REGIONAL', 'SPECIAL']).default('DAILY'),
+  kind: z.enum(EditionKind).default('DAILY'),
   date: z.date(),
   name,
   slug: slugSchema.optional(),

@@ -3,6 +3,7 @@
 // revision and its story event, so a failure leaves nothing half-written.
 import { z } from 'zod';
 import { Prisma, type Article, type ArticleStatus, type PrismaClient } from '../generated/prisma/client.js';
+import { ArticleKind, BylineRole } from '../generated/prisma/enums.js';
 import { hasRole, requireRole, type Viewer } from './auth.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { type AppendStoryEvent, type LogFollower, type StoryEventType, writeWithEvents } from './events.js';
@@ -11,9 +12,6 @@ import { parseInput, slugSchema } from './validation.js';
 
 type Tx = Prisma.TransactionClient;
 type KeyViewer = Extract<Viewer, { kind: 'key' }>;
-
-const bylineRoles = ['AUTHOR', 'REPORTER', 'CONTRIBUTOR', 'PHOTOGRAPHER', 'EDITOR', 'AGENCY'] as const;
-const articleKinds = ['NEWS', 'ANALYSIS', 'FEATURE', 'OPINION', 'EDITORIAL', 'REVIEW', 'OBITUARY'] as const;
 
 const heroMediaSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
@@ -29,11 +27,11 @@ const contentFields = {
   slug: slugSchema,
   summary: z.string().trim().max(1000).nullish(),
   body: z.string().max(200_000),
-  kind: z.enum(articleKinds),
+  kind: z.enum(ArticleKind),
   sectionId: z.number().int().positive(),
   dateline: z.string().trim().max(100).nullish(),
   byline: z
-    .array(z.object({ authorId: z.number().int().positive(), role: z.enum(bylineRoles).default('AUTHOR') }))
+    .array(z.object({ authorId: z.number().int().positive(), role: z.enum(BylineRole).default('AUTHOR') }))
     .min(1, 'needs at least one name')
     .max(20)
     .refine((names) => new Set(names.map((n) => n.authorId)).size === names.length, 'names an author twice'),
@@ -172,7 +170,7 @@ type Change = {
   /** Checks the current state (status rules, rights) before anything is written. */
   check?: (article: Article, byline: { authorId: number }[]) => void;
   event?: (article: Article) => StoryEventType | null;
-  byline?: { authorId: number; role: (typeof bylineRoles)[number] }[];
+  byline?: { authorId: number; role: BylineRole }[];
   tagIds?: number[];
 };
 

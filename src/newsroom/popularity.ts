@@ -1,11 +1,17 @@
 // Most Popular: reads are counted per article per hour (ArticleRead); PopularArticle holds each
 // article's sum over each window, recomputed every POPULARITY_REFRESH_MS, so a page reads the top
 // of an index (one statement with the article cards) instead of aggregating a week of reads.
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { PopularityWindow, Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { runShared } from './jobs.js';
 
-export const popularityWindows = { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 7 * 86_400_000, MONTH: 30 * 86_400_000 };
-export type PopularityWindow = keyof typeof popularityWindows;
+export type { PopularityWindow };
+
+export const popularityWindows: Record<PopularityWindow, number> = {
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
+  WEEK: 7 * 86_400_000,
+  MONTH: 30 * 86_400_000,
+};
 
 /** Read counts are kept per hour, so a window starts at the top of an hour. */
 export function windowStart(window: PopularityWindow, now = new Date()): Date {

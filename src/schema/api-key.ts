@@ -1,6 +1,6 @@
 // API keys (ADMIN) and `viewer`: who the request's key belongs to.
 import { z } from 'zod';
-import { createApiKey, requireRole } from '../newsroom/auth.js';
+import { createApiKey, requireRole, type Role } from '../newsroom/auth.js';
 import { NotFoundError } from '../newsroom/errors.js';
 import { parseInput } from '../newsroom/validation.js';
 import { visibleApiKeyWhere } from '../newsroom/visibility.js';
@@ -14,7 +14,7 @@ export const ApiRole = builder.enumType('ApiRole', {
     WRITER: { description: 'Creates drafts and edits their own (their author in the byline).' },
     EDITOR: { description: 'All content: edit, publish, schedule, correct; tags, editions, collections.' },
     ADMIN: { description: 'Everything, plus API keys, sections and authors.' },
-  } as const,
+  } as const satisfies Record<Role, { description: string }>,
 });
 
 export const ApiKey = builder.prismaNode('ApiKey', {
@@ -34,7 +34,7 @@ export const ApiKey = builder.prismaNode('ApiKey', {
   }),
 });
 
-const Viewer = builder.objectRef<{ name: string; role: 'WRITER' | 'EDITOR' | 'ADMIN' }>('Viewer').implement({
+const Viewer = builder.objectRef<{ name: string; role: Role }>('Viewer').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     role: t.expose('role', { type: ApiRole }),

@@ -9,23 +9,19 @@ import { mayMoveArticle } from '../newsroom/live.js';
 import type { PopularityWindow } from '../newsroom/popularity.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { decodeKeyCursor, encodeKeyCursor, pageOptions } from './pagination.js';
 
-export const ArticleKind = builder.enumType('ArticleKind', {
-  values: ['NEWS', 'ANALYSIS', 'FEATURE', 'OPINION', 'EDITORIAL', 'REVIEW', 'OBITUARY'] as const,
-});
-export const ArticleStatus = builder.enumType('ArticleStatus', {
-  values: ['DRAFT', 'SCHEDULED', 'PUBLISHED', 'UNPUBLISHED'] as const,
-});
-export const BylineRole = builder.enumType('BylineRole', {
-  values: ['AUTHOR', 'REPORTER', 'CONTRIBUTOR', 'PHOTOGRAPHER', 'EDITOR', 'AGENCY'] as const,
-});
-export const PopularityWindowEnum = builder.enumType('PopularityWindow', {
+// Enums the database defines take their values from Prisma's generated enums.
+export const ArticleKind = builder.enumType(enums.ArticleKind, { name: 'ArticleKind' });
+export const ArticleStatus = builder.enumType(enums.ArticleStatus, { name: 'ArticleStatus' });
+export const BylineRole = builder.enumType(enums.BylineRole, { name: 'BylineRole' });
+export const PopularityWindowEnum = builder.enumType(enums.PopularityWindow, {
+  name: 'PopularityWindow',
   description: 'How far back read counts are summed.',
-  values: { HOUR: {}, DAY: {}, WEEK: {}, MONTH: {} } as const,
 });
 export const ArticleOrder = builder.enumType('ArticleOrder', {
   values: {

@@ -1,11 +1,12 @@
 // Author: staff, contributors and wire agencies, with their published articles.
+import * as enums from '../generated/prisma/enums.js';
 import { createAuthor, updateAuthor } from '../newsroom/catalog.js';
 import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
-export const AuthorKind = builder.enumType('AuthorKind', { values: ['STAFF', 'CONTRIBUTOR', 'AGENCY'] as const });
+export const AuthorKind = builder.enumType(enums.AuthorKind, { name: 'AuthorKind' });
 
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },

@@ -5,6 +5,7 @@ import { createEdition, setEditionPlacements } from '../newsroom/catalog.js';
 import { mayMoveArticle } from '../newsroom/live.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import * as enums from '../generated/prisma/enums.js';
 import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
 import type { CacheRules } from './cache-rules.js';
@@ -13,7 +14,7 @@ import { toDomainInput } from './inputs.js';
 import { userError } from './errors.js';
 import { pageOptions } from './pagination.js';
 
-export const EditionKind = builder.enumType('EditionKind', { values: ['DAILY', 'PRINT', 'REGIONAL', 'SPECIAL'] as const });
+export const EditionKind = builder.enumType(enums.EditionKind, { name: 'EditionKind' });
 
 export const EditionPlacement = builder.prismaObject('EditionPlacement', {
   description: 'Where an article stands in an edition.',

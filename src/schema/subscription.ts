@@ -4,6 +4,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
+import * as enums from '../generated/prisma/enums.js';
 import { createLoaders, sectionSubtreeIds } from '../newsroom/loaders.js';
 import type { LiveEvent, LiveHub } from '../newsroom/live.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
@@ -14,9 +15,7 @@ import { userError } from './errors.js';
 
 builder.subscriptionType({ description: 'Live story updates over WebSocket (graphql-transport-ws) or SSE.' });
 
-const StoryEventTypeEnum = builder.enumType('StoryEventType', {
-  values: ['PUBLISHED', 'UPDATED', 'CORRECTED', 'UNPUBLISHED', 'EDITION_UPDATED'] as const,
-});
+const StoryEventTypeEnum = builder.enumType(enums.StoryEventType, { name: 'StoryEventType' });
 
 type Update = LiveEvent & { preview: boolean };
 

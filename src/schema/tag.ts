@@ -1,11 +1,12 @@
 // Tag: topics, people, organisations and places an article touches.
+import * as enums from '../generated/prisma/enums.js';
 import { createTag, updateTag } from '../newsroom/catalog.js';
 import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
-export const TagKind = builder.enumType('TagKind', { values: ['TOPIC', 'PERSON', 'ORGANISATION', 'PLACE'] as const });
+export const TagKind = builder.enumType(enums.TagKind, { name: 'TagKind' });
 
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
