@@ -1,7 +1,7 @@
 // The production build: `npm run build` output runs with plain node and production's packages
 // only, finds its migrations and front page script, and loads the demo only when seeding.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,8 +11,15 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Development tools the production image does not install (`npm ci --omit=dev --omit=optional`). */
-const devOnly = new Set(['.bin', 'esbuild', '@esbuild', 'tsx', 'prisma', 'typescript', 'vitest', '@graphql-codegen']);
+
+/** The packages production installs (`npm ci --omit=dev --omit=optional`, as the Dockerfile does), by the lockfile. */
+async function productionPackages(): Promise<string[]> {
+  type Entry = { dev?: boolean; devOptional?: boolean; optional?: boolean };
+  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, Entry> };
+  return Object.entries(lock.packages)
+    .filter(([key, entry]) => /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(key) && !entry.dev && !entry.devOptional && !entry.optional)
+    .map(([key]) => key.slice('node_modules/'.length));
+}
 
 // What is built is the same for both databases: run it once.
 describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
@@ -22,11 +29,15 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'newsroom-build-'));
     dist = path.join(dir, 'dist');
     await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build.ts', dist], { cwd: root });
-    // Beside dist: package.json's module type and node_modules without the development tools.
+    // Beside dist: package.json's module type and production's packages only (no tsx, esbuild,
+    // Prisma CLI or TypeScript), linked from the clone's node_modules.
     await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    await mkdir(path.join(dir, 'node_modules'));
-    for (const name of await readdir(path.join(root, 'node_modules'))) {
-      if (!devOnly.has(name)) await symlink(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
+    const packages = await productionPackages();
+    expect(packages).toContain('graphql-yoga');
+    expect(packages).not.toContain('tsx');
+    for (const name of packages) {
+      await mkdir(path.dirname(path.join(dir, 'node_modules', name)), { recursive: true });
+      await symlink(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
     }
   });
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
