@@ -1,4 +1,5 @@
-// API keys from the command line, e.g. the first admin key of a fresh database:
+// API keys from the command line (on the embedded database only while no gateway holds it; a
+// gateway prints the first ADMIN key of a fresh one in its start-up log), e.g.:
 //   npm run apikey -- create --role ADMIN --name "Newsroom admin" [--author some-author-slug]
 //   npm run apikey -- list
 //   npm run apikey -- revoke --id 3

@@ -1,5 +1,6 @@
 // `npm start`: configuration from the environment, then the gateway until SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './db/lock.js';
 import { startGateway } from './server/start.js';
 
 try {
@@ -23,6 +24,10 @@ try {
   if (error instanceof ConfigError) {
     console.error(error.message);
     process.exit(2);
+  }
+  if (error instanceof DataDirLockedError) {
+    console.error(error.message);
+    process.exit(1);
   }
   console.error(error);
   process.exit(1);

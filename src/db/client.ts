@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './lock.js';
 
 export type Database = {
   prisma: PrismaClient;
@@ -31,10 +32,20 @@ export async function openDatabase(config: Config['database'], options: Database
     adapterFactory = new PrismaPg(pool, config.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() });
     closeDriver = () => pool!.end();
   } else {
+    // A data directory on disk belongs to one process at a time (see lock.ts).
+    const lock = config.dataDir.startsWith('memory://') ? undefined : lockDataDir(config.dataDir);
     const pglite = new PGlite(config.dataDir);
-    await pglite.waitReady;
+    try {
+      await pglite.waitReady;
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     adapterFactory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
-    closeDriver = () => pglite.close();
+    closeDriver = async () => {
+      await pglite.close();
+      lock?.release();
+    };
   }
   const prisma = new PrismaClient({
     adapter: adapterFactory,

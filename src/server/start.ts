@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
 import { isEmpty, loadSeeders } from '../db/seeding.js';
 import { createLogger, type Logger } from '../logger.js';
+import { createApiKey } from '../newsroom/auth.js';
 import { startPeriodic } from '../newsroom/jobs.js';
 import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
@@ -35,6 +36,12 @@ export async function startGateway(config: Config, logger = createLogger(config.
     const { seedDemo } = await loadSeeders();
     await seedDemo(db.prisma);
     logger.info('loaded the demo newsroom');
+  }
+  // The key tool cannot open the embedded database while this process holds it: a database
+  // without keys gets its first ADMIN key here, shown once (PostgreSQL users run the tool).
+  if (db.kind === 'pglite' && (await db.prisma.apiKey.count()) === 0) {
+    const { apiKey, key } = await createApiKey(db.prisma, { name: 'First admin (start-up log)', role: 'ADMIN' });
+    logger.info({ keyId: apiKey.id, key }, 'first ADMIN key of this database, shown only now: send it as Authorization: Bearer <key>');
   }
   const running = await serveGateway({ config, db, logger });
   return {
