@@ -204,7 +204,7 @@ builder.queryFields((t) => ({
         const connection = await resolveOffsetConnection(pageOptions(args), ({ offset, limit }) =>
           ctx.prisma.article.findMany({ ...query, where, orderBy: [{ modifiedAt: 'desc' }, { id: 'desc' }], skip: offset, take: limit }),
         );
-        return { ...connection, totalCount: () => ctx.prisma.article.count({ where }) } as never;
+        return { ...connection, totalCount: () => ctx.prisma.article.count({ where }) };
       },
     },
     ArticleConnection,

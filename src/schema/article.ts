@@ -13,7 +13,7 @@ import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
-import { decodeKeyCursor, encodeKeyCursor, pageOptions } from './pagination.js';
+import { countedConnection, decodeKeyCursor, encodeKeyCursor, pageOptions } from './pagination.js';
 
 // Enums the database defines take their values from Prisma's generated enums.
 export const ArticleKind = builder.enumType(enums.ArticleKind, { name: 'ArticleKind' });
@@ -151,13 +151,7 @@ export const ArticleFilterInput = builder.inputType('ArticleFilter', {
   }),
 });
 
-export const ArticleConnection = builder.connectionObject({ type: Article, name: 'ArticleConnection' }, { name: 'ArticleEdge' });
-builder.objectField(ArticleConnection, 'totalCount', (t) =>
-  t.int({
-    description: 'How many articles the list holds across all pages.',
-    resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
-  }),
-);
+export const ArticleConnection = countedConnection(Article, 'Article', 'How many articles the list holds across all pages.');
 
 type ArticleListArgs = DefaultConnectionArguments & {
   filter?: ArticleFilter | null;
@@ -231,7 +225,7 @@ builder.queryFields((t) => ({
       type: Article,
       description: 'Articles, newest first or most read in a window, filtered.',
       args: articleListArgs,
-      resolve: (_root, args, ctx, info) => resolveArticleList(ctx, info, args) as never,
+      resolve: (_root, args, ctx, info) => resolveArticleList(ctx, info, args),
     },
     ArticleConnection,
   ),

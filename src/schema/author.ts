@@ -23,7 +23,7 @@ export const Author = builder.prismaNode('Author', {
         type: Article,
         description: 'Published articles with this author in the byline.',
         args: articleListArgs,
-        resolve: (author, args, ctx, info) => resolveArticleList(ctx, info, args, { author: author.slug }) as never,
+        resolve: (author, args, ctx, info) => resolveArticleList(ctx, info, args, { author: author.slug }),
       },
       ArticleConnection,
     ),

@@ -17,6 +17,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
+  /** Every list resolver returns its count as a function: the statement runs only if asked. */
+  Connection: { totalCount: () => Promise<number> };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     Date: { Input: Date; Output: Date };

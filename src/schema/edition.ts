@@ -12,7 +12,7 @@ import type { CacheRules } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 import { userError } from './errors.js';
-import { pageOptions } from './pagination.js';
+import { countedConnection, pageOptions } from './pagination.js';
 
 export const EditionKind = builder.enumType(enums.EditionKind, { name: 'EditionKind' });
 
@@ -44,10 +44,7 @@ export const Edition = builder.prismaNode('Edition', {
   }),
 });
 
-const EditionConnection = builder.connectionObject({ type: Edition, name: 'EditionConnection' }, { name: 'EditionEdge' });
-builder.objectField(EditionConnection, 'totalCount', (t) =>
-  t.int({ resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount() }),
-);
+const EditionConnection = countedConnection(Edition, 'Edition');
 
 builder.queryFields((t) => ({
   edition: t.prismaField({
@@ -85,7 +82,7 @@ builder.queryFields((t) => ({
         const connection = await resolveOffsetConnection(pageOptions(args), ({ offset, limit }) =>
           ctx.prisma.edition.findMany({ ...query, where, orderBy: [{ date: 'desc' }, { id: 'desc' }], skip: offset, take: limit }),
         );
-        return { ...connection, totalCount: () => ctx.prisma.edition.count({ where }) } as never;
+        return { ...connection, totalCount: () => ctx.prisma.edition.count({ where }) };
       },
     },
     EditionConnection,

@@ -1,8 +1,21 @@
-// Connection arguments shared by every list: a page size over the maximum is an error (never
-// silently clamped), and cursors that do not parse are typed input errors.
+// What every list shares: connection types with `totalCount`, connection arguments where a page
+// size over the maximum is an error (never silently clamped), and cursors that do not parse are
+// typed input errors.
 import { decodeBase64, encodeBase64 } from '@pothos/core';
+import type { ObjectRef } from '@pothos/core';
 import type { DefaultConnectionArguments } from '@pothos/plugin-relay';
+import { builder } from './builder.js';
 import { userError } from './errors.js';
+
+/**
+ * `<name>Connection` and `<name>Edge` for `type`, with `totalCount`: the resolver's
+ * `totalCount()` runs only when a client asks for it.
+ */
+export function countedConnection<T>(type: ObjectRef<typeof builder.$inferSchemaTypes, T>, name: string, totalCountDescription?: string) {
+  const connection = builder.connectionObject({ type, name: `${name}Connection` }, { name: `${name}Edge` });
+  builder.objectField(connection, 'totalCount', (t) => t.int({ description: totalCountDescription, resolve: (list) => list.totalCount() }));
+  return connection;
+}
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;

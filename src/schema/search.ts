@@ -9,7 +9,7 @@ import { Article, ArticleFilterInput } from './article.js';
 import { builder } from './builder.js';
 import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
-import { pageOptions } from './pagination.js';
+import { countedConnection, pageOptions } from './pagination.js';
 
 export const MAX_SEARCH_LENGTH = 200;
 
@@ -24,10 +24,7 @@ const SearchResult = builder.objectRef<SearchResultShape>('SearchResult').implem
   }),
 });
 
-const SearchConnection = builder.connectionObject({ type: SearchResult, name: 'SearchConnection' }, { name: 'SearchEdge' });
-builder.objectField(SearchConnection, 'totalCount', (t) =>
-  t.int({ resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount() }),
-);
+const SearchConnection = countedConnection(SearchResult, 'Search');
 
 builder.queryFields((t) => ({
   search: t.connection(
@@ -60,7 +57,7 @@ builder.queryFields((t) => ({
             return article ? [{ ...hit, article }] : [];
           });
         });
-        return { ...connection, totalCount: () => countSearch(ctx, text, filter) } as never;
+        return { ...connection, totalCount: () => countSearch(ctx, text, filter) };
       },
     },
     SearchConnection,

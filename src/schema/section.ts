@@ -22,7 +22,7 @@ export const Section = builder.prismaNode('Section', {
         type: Article,
         description: 'Published articles of this section and its subsections.',
         args: articleListArgs,
-        resolve: (section, args, ctx, info) => resolveArticleList(ctx, info, args, { section: section.slug }) as never,
+        resolve: (section, args, ctx, info) => resolveArticleList(ctx, info, args, { section: section.slug }),
       },
       ArticleConnection,
     ),

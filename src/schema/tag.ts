@@ -21,7 +21,7 @@ export const Tag = builder.prismaNode('Tag', {
         type: Article,
         description: 'Published articles with this tag.',
         args: articleListArgs,
-        resolve: (tag, args, ctx, info) => resolveArticleList(ctx, info, args, { tag: tag.slug }) as never,
+        resolve: (tag, args, ctx, info) => resolveArticleList(ctx, info, args, { tag: tag.slug }),
       },
       ArticleConnection,
     ),
