@@ -13,7 +13,7 @@ import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
-import { countedConnection, decodeKeyCursor, encodeKeyCursor, pageOptions } from './pagination.js';
+import { countedConnection, decodeKeyCursor, encodeKeyCursor, isCursorId, isCursorTime, pageOptions } from './pagination.js';
 
 // Enums the database defines take their values from Prisma's generated enums.
 export const ArticleKind = builder.enumType(enums.ArticleKind, { name: 'ArticleKind' });
@@ -180,7 +180,8 @@ export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo,
   }
   const toKey = (cursor: string) => {
     const [publishedAt, id] = decodeKeyCursor('newest', cursor);
-    if (typeof publishedAt !== 'number' || typeof id !== 'number') throw userError('Invalid cursor.', 'INVALID_CURSOR');
+    // Out of range values would reach the database as a failed statement.
+    if (!isCursorTime(publishedAt) || !isCursorId(id)) throw userError('Invalid cursor.', 'INVALID_CURSOR');
     return { publishedAt: new Date(publishedAt), id };
   };
   const connection = await resolveCursorConnection(

@@ -58,9 +58,8 @@ builder.queryFields((t) => ({
     },
     resolve: (query, _root, args, ctx) => {
       if ((args.slug == null) === (args.date == null)) throw userError('Give exactly one of "slug" and "date".');
-      const where: Prisma.EditionWhereUniqueInput = args.slug
-        ? { slug: args.slug }
-        : { kind_date: { kind: args.kind ?? 'DAILY', date: args.date! } };
+      const where: Prisma.EditionWhereUniqueInput =
+        args.slug != null ? { slug: args.slug } : { kind_date: { kind: args.kind ?? 'DAILY', date: args.date! } };
       return ctx.prisma.edition.findUnique({ ...query, where });
     },
   }),

@@ -23,7 +23,11 @@ export function toClientError(error: unknown): GraphQLError | undefined {
   if (original instanceof NewsroomError) return fromNewsroomError(original, error);
   // PothosValidationError is itself a GraphQLError, so it is checked first.
   if (original instanceof PothosValidationError) {
-    const code: ErrorCode = /global ID|ID:/i.test(original.message) ? 'INVALID_ID' : 'BAD_USER_INPUT';
+    const code: ErrorCode = /global ID|ID:/i.test(original.message)
+      ? 'INVALID_ID'
+      : /cursor/i.test(original.message)
+        ? 'INVALID_CURSOR'
+        : 'BAD_USER_INPUT';
     return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code } });
   }
   if (original instanceof PothosError) return undefined; // Pothos' internal failures are bugs

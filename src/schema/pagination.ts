@@ -33,6 +33,7 @@ export function checkPageSize(args: { first?: number | null; last?: number | nul
 
 export function pageOptions(args: DefaultConnectionArguments) {
   checkPageSize(args);
+  for (const cursor of [args.after, args.before]) if (cursor != null) checkOffsetCursor(cursor);
   return { args, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE };
 }
 
@@ -52,4 +53,34 @@ export function decodeKeyCursor(kind: string, cursor: string): unknown[] {
     // fall through to the typed error
   }
   throw userError(`Invalid cursor "${cursor}" for this list.`, 'INVALID_CURSOR');
+}
+
+const OFFSET_CURSOR_PREFIX = 'OffsetConnection:';
+const MAX_INT4 = 2_147_483_647;
+
+/** Pothos' offset cursors parse any number; one beyond what the database takes is the client's mistake. */
+function checkOffsetCursor(cursor: string) {
+  const invalid = () => userError(`Invalid cursor "${cursor}" for this list.`, 'INVALID_CURSOR');
+  let text: string;
+  try {
+    text = decodeBase64(cursor);
+  } catch {
+    throw invalid();
+  }
+  if (!text.startsWith(OFFSET_CURSOR_PREFIX)) return; // another kind of cursor: its list decodes it
+  const offset = text.slice(OFFSET_CURSOR_PREFIX.length);
+  if (!/^\d{1,10}$/.test(offset) || Number(offset) > MAX_INT4) throw invalid();
+}
+
+const FIRST_TIME = Date.parse('0001-01-01T00:00:00Z');
+const LAST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A keyset time as our cursors hold it (milliseconds, years 1 to 9999: what PostgreSQL stores). */
+export function isCursorTime(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= FIRST_TIME && (value as number) <= LAST_TIME;
+}
+
+/** A keyset id as our cursors hold it: a positive int4. */
+export function isCursorId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_INT4;
 }

@@ -11,6 +11,7 @@ import { authenticate, type Viewer } from '../newsroom/auth.js';
 import { LiveHub } from '../newsroom/live.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import { cacheRules, schema } from '../schema/index.js';
+import { badInputPlugins } from './bad-input.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
@@ -44,6 +45,19 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     rules: cacheRules,
     logger: logger.child({ component: 'response-cache' }),
   });
+  // Yoga logs every error maskError replaces, at error level with its stack; maskError logs each
+  // one itself instead: the client's mistakes at info without a stack, failures at error.
+  const handled = new WeakSet<object>();
+  const yogaOwn = logger.child({ component: 'yoga' });
+  const yogaLogger = {
+    debug: (...args: unknown[]) => yogaOwn.debug(args[0] as string),
+    info: (...args: unknown[]) => yogaOwn.info(args[0] as string),
+    warn: (...args: unknown[]) => yogaOwn.warn(args[0] as string),
+    error: (...args: unknown[]) => {
+      if (typeof args[0] === 'object' && args[0] !== null && handled.has(args[0])) return;
+      yogaOwn.error(args[0] as string);
+    },
+  };
   const yoga = createYoga<Record<string, unknown>, Context>({
     ...policy.yogaOptions,
     schema,
@@ -53,7 +67,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     graphiql: config.graphiql ? { title: 'Newsroom gateway', defaultQuery: exampleQuery } : false,
     // GraphiQL's assets come bundled from npm, not from a CDN: it works offline and behind firewalls.
     renderGraphiQL,
-    logging: logger.child({ component: 'yoga' }),
+    logging: yogaLogger,
     // A bad key fails the request with 401 (see toClientError); no key is an anonymous reader.
     // WebSocket connections authenticate once, at connection time, and pass their viewer in.
     context: async (initial: { request?: Request; viewer?: Viewer }) =>
@@ -68,6 +82,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     plugins: [
       ...obs.plugins,
       ...policy.plugins,
+      ...badInputPlugins(),
       useLiveEventIds(),
       useFrontPage(),
       ...persisted.plugins,
@@ -78,8 +93,17 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       // Input errors keep their message and code; everything else becomes one opaque error,
       // logged here with its details and never sent to the client.
       maskError(error) {
-        const clientError = toClientError(error) ?? databaseUnavailable(error);
-        if (clientError) return clientError;
+        if (typeof error === 'object' && error !== null) handled.add(error);
+        const clientError = toClientError(error);
+        if (clientError) {
+          logger.info({ code: clientError.extensions.code, message: clientError.message.slice(0, 200) }, 'client error');
+          return clientError;
+        }
+        const outage = databaseUnavailable(error);
+        if (outage) {
+          logger.warn({ code: outage.extensions.code, err: errorMessage(error) }, 'database unavailable');
+          return outage;
+        }
         logger.error({ err: error instanceof GraphQLError ? (error.originalError ?? error) : error }, 'unexpected error');
         return maskedError(error);
       },
@@ -87,6 +111,9 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   });
   return { yoga, db, live, observability: obs, httpPolicy: policy, responseCache: cache, persistedOperations: persisted };
 }
+
+const errorMessage = (error: unknown) =>
+  String((error instanceof GraphQLError ? (error.originalError ?? error) : (error as Error))?.message ?? error);
 
 const exampleQuery = /* GraphQL */ `# Try the day's e-paper and the newest stories.
 {
