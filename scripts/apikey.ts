@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrations.js';
-import { createApiKey } from '../src/newsroom/auth.js';
+import { issueApiKey, listApiKeys, revokeApiKey } from '../src/newsroom/api-keys.js';
+import { ValidationError } from '../src/newsroom/errors.js';
 
 const usage = 'Usage: npm run apikey -- create --role WRITER|EDITOR|ADMIN --name NAME [--author SLUG] | list | revoke --id N';
 
@@ -21,30 +22,25 @@ async function main() {
   try {
     await applyMigrations(db.adapterFactory);
     if (command === 'create') {
-      const role = values.role?.toUpperCase();
-      if (role !== 'WRITER' && role !== 'EDITOR' && role !== 'ADMIN') throw new Error(`--role must be WRITER, EDITOR or ADMIN.\n${usage}`);
-      if (!values.name?.trim()) throw new Error(`--name is required.\n${usage}`);
+      // The same rules as the createApiKey mutation (newsroom/api-keys.ts); the author by slug here.
       let authorId: number | null = null;
       if (values.author) {
         const author = await db.prisma.author.findUnique({ where: { slug: values.author } });
         if (!author) throw new Error(`No author with slug "${values.author}".`);
         authorId = author.id;
       }
-      if (role === 'WRITER' && authorId === null) throw new Error('A WRITER key needs --author SLUG (the author it writes as).');
-      const { apiKey, key } = await createApiKey(db.prisma, { name: values.name.trim(), role, authorId });
+      const { apiKey, key } = await issueApiKey(db.prisma, { name: values.name ?? '', role: values.role?.toUpperCase() ?? '', authorId });
       console.log(`Created ${apiKey.role} key #${apiKey.id} "${apiKey.name}". It is shown only now:\n\n  ${key}\n`);
       console.log(`Send it as: Authorization: Bearer ${apiKey.prefix}…`);
     } else if (command === 'list') {
-      for (const k of await db.prisma.apiKey.findMany({ orderBy: { id: 'asc' } })) {
+      for (const k of await listApiKeys(db.prisma)) {
         const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : `last used ${k.lastUsedAt?.toISOString() ?? 'never'}`;
         console.log(`#${k.id}\t${k.role}\t${k.prefix}…\t${k.name}\t${state}`);
       }
     } else if (command === 'revoke') {
       const id = Number(values.id);
       if (!Number.isInteger(id)) throw new Error(`--id must be a key number.\n${usage}`);
-      const key = await db.prisma.apiKey.findUnique({ where: { id } });
-      if (!key) throw new Error(`No key #${id}.`);
-      await db.prisma.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+      await revokeApiKey(db.prisma, id);
       console.log(`Key #${id} is revoked.`);
     } else {
       throw new Error(usage);
@@ -55,6 +51,8 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  console.error(error.message);
+  // Input issues name the input fields, which are this script's options.
+  if (error instanceof ValidationError) console.error(`${error.issues.map((i) => `--${i.path[0]}: ${i.message}`).join('\n')}\n${usage}`);
+  else console.error(error.message);
   process.exit(1);
 });

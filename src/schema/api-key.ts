@@ -1,8 +1,7 @@
-// API keys (ADMIN) and `viewer`: who the request's key belongs to.
-import { z } from 'zod';
-import { createApiKey, requireRole, type Role } from '../newsroom/auth.js';
-import { NotFoundError } from '../newsroom/errors.js';
-import { parseInput } from '../newsroom/validation.js';
+// API keys (ADMIN) and `viewer`: who the request's key belongs to. The rules for keys are the
+// domain's (newsroom/api-keys.ts), shared with `npm run apikey`.
+import { issueApiKey, listApiKeys, revokeApiKey } from '../newsroom/api-keys.js';
+import { requireRole, type Role } from '../newsroom/auth.js';
 import { visibleApiKeyWhere } from '../newsroom/visibility.js';
 import { parseIntId } from './article.js';
 import { Author } from './author.js';
@@ -41,7 +40,7 @@ const Viewer = builder.objectRef<{ name: string; role: Role }>('Viewer').impleme
   }),
 });
 
-type CreatedKey = Awaited<ReturnType<typeof createApiKey>>;
+type CreatedKey = Awaited<ReturnType<typeof issueApiKey>>;
 const CreatedApiKey = builder.objectRef<CreatedKey>('CreatedApiKey').implement({
   fields: (t) => ({
     apiKey: t.field({ type: ApiKey, resolve: (created) => created.apiKey }),
@@ -57,14 +56,6 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   }),
 });
 
-const keyInputSchema = z
-  .object({
-    name: z.string().trim().min(1, 'must not be empty').max(200),
-    role: z.enum(['WRITER', 'EDITOR', 'ADMIN']),
-    authorId: z.number().int().positive().nullish(),
-  })
-  .refine((k) => k.role !== 'WRITER' || k.authorId != null, { path: ['author'], message: 'a WRITER key needs an author' });
-
 builder.queryFields((t) => ({
   viewer: t.field({
     type: Viewer,
@@ -77,7 +68,7 @@ builder.queryFields((t) => ({
     description: 'ADMIN. All keys, newest first, revoked ones included.',
     resolve: (query, _root, _args, ctx) => {
       requireRole(ctx.viewer, 'ADMIN');
-      return ctx.prisma.apiKey.findMany({ ...query, orderBy: { id: 'desc' } });
+      return listApiKeys(ctx.prisma, query);
     },
   }),
 }));
@@ -90,15 +81,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, args, ctx) => {
       requireRole(ctx.viewer, 'ADMIN');
-      const input = parseInput(keyInputSchema, {
+      return issueApiKey(ctx.prisma, {
         name: args.input.name,
         role: args.input.role,
         authorId: args.input.author ? parseIntId(args.input.author.id) : null,
       });
-      if (input.authorId != null && !(await ctx.prisma.author.findUnique({ where: { id: input.authorId } }))) {
-        throw new NotFoundError('Author');
-      }
-      return createApiKey(ctx.prisma, input);
     },
   }),
   revokeApiKey: t.prismaField({
@@ -108,10 +95,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ required: true, for: [ApiKey] }) },
     resolve: async (query, _root, args, ctx) => {
       requireRole(ctx.viewer, 'ADMIN');
-      const id = parseIntId(args.id.id);
-      const key = await ctx.prisma.apiKey.findUnique({ where: { id } });
-      if (!key) throw new NotFoundError('API key');
-      return ctx.prisma.apiKey.update({ ...nonEmpty(query), where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+      return revokeApiKey(ctx.prisma, parseIntId(args.id.id), nonEmpty(query));
     },
   }),
 }));
