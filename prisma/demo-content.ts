@@ -1,5 +1,5 @@
 // The demo newsroom: "The Meridian", an English-language daily with a daily e-paper, modelled on
-// the sample page in ../shared/reference/sample-page.md. Every sentence here was written for the
+// the sample page described in docs/sample-page.md. Every sentence here was written for the
 // demo. Stories about real events are illustrative paraphrase, not reporting: people quoted by
 // name are invented, and no quotation is attributed to a real person or outlet.
 //
