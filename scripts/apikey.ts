@@ -7,10 +7,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrations.js';
+import { ApiRole } from '../src/generated/prisma/enums.js';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../src/newsroom/api-keys.js';
 import { ValidationError } from '../src/newsroom/errors.js';
 
-const usage = 'Usage: npm run apikey -- create --role WRITER|EDITOR|ADMIN --name NAME [--author SLUG] | list | revoke --id N';
+const usage = `Usage: npm run apikey -- create --role ${Object.values(ApiRole).join('|')} --name NAME [--author SLUG] | list | revoke --id N`;
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
