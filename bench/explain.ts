@@ -129,6 +129,8 @@ async function main() {
   prisma.$on('query' as never, (event: { query: string; params: string }) => captured?.push({ query: event.query, params: event.params }));
   const db = {
     prisma,
+    readers: prisma,
+    pools: [],
     kind: 'postgres' as const,
     adapterFactory: adapterFactory as unknown as SqlMigrationAwareDriverAdapterFactory,
     close: () => prisma.$disconnect(),

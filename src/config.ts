@@ -21,6 +21,10 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string')
     .optional(),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
+  /** Connections kept apart for API keys, their mutations and background work (scheduler, jobs, outbox), which anonymous reads cannot take; 0 = one shared pool. */
+  DATABASE_RESERVED_POOL_SIZE: int(0, 500).default(3),
+  /** Anonymous operations executing at once per gateway (answers from the HTTP cache do not count); beyond it 503 SERVER_BUSY with Retry-After; 0 = no cap. */
+  MAX_ANONYMOUS_OPERATIONS: int(0, 100_000).default(64),
   /** Longest one SQL statement may run (PostgreSQL statement_timeout; the gateway drops a connection that stays silent 1 s longer); 0 = no limit. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(5000),
   /** Longest wait to open a PostgreSQL connection or to get a free one from the pool. */
@@ -92,6 +96,8 @@ export type DatabaseConfig =
       statementTimeoutMs?: number;
       /** Default 3000. */
       connectTimeoutMs?: number;
+      /** A second pool of this size for everything but anonymous requests; default 0 (one pool). */
+      reservedPoolSize?: number;
     }
   | { kind: 'pglite'; dataDir: string };
 
@@ -104,6 +110,7 @@ function toConfig(c: z.output<typeof schema>) {
         preparedStatements: c.DATABASE_PREPARED_STATEMENTS,
         statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
         connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+        reservedPoolSize: c.DATABASE_RESERVED_POOL_SIZE,
       }
     : { kind: 'pglite', dataDir: c.DATA_DIR };
   return {
@@ -125,6 +132,7 @@ function toConfig(c: z.output<typeof schema>) {
     maxBodyBytes: c.MAX_BODY_BYTES,
     limits: { depth: c.MAX_QUERY_DEPTH, aliases: c.MAX_QUERY_ALIASES, tokens: c.MAX_QUERY_TOKENS, cost: c.MAX_QUERY_COST },
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    maxAnonymousOperations: c.MAX_ANONYMOUS_OPERATIONS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     responseCache: {
       enabled: c.RESPONSE_CACHE ?? c.NODE_ENV !== 'test',

@@ -20,6 +20,7 @@ describe('configuration', () => {
       preparedStatements: true,
       statementTimeoutMs: 5000,
       connectTimeoutMs: 3000,
+      reservedPoolSize: 3,
     });
     const pooled = loadConfig({ DATABASE_URL: 'postgresql://u@pgbouncer:6432/news', DATABASE_PREPARED_STATEMENTS: 'false' });
     expect(pooled.database).toMatchObject({ kind: 'postgres', preparedStatements: false });

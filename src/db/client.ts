@@ -9,10 +9,17 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir } from './lock.js';
 
 export type Database = {
+  /** API keys, their mutations and background work (scheduler, jobs, outbox): the reserved connections when there are any. */
   prisma: PrismaClient;
+  /**
+   * Anonymous requests. With DATABASE_RESERVED_POOL_SIZE on PostgreSQL a client over a pool of its
+   * own, so a flood of anonymous reads cannot take the connections an editor's publish needs;
+   * otherwise the same client as `prisma`.
+   */
+  readers: PrismaClient;
   kind: Config['database']['kind'];
-  /** The PostgreSQL connection pool (its counts are metrics); none on PGlite. */
-  pool?: pg.Pool;
+  /** The PostgreSQL connection pools (their counts are metrics); none on PGlite. */
+  pools: pg.Pool[];
   /** The adapter factory the schema engine needs for migrations. */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
@@ -24,45 +31,56 @@ export type DatabaseOptions = {
 };
 
 export async function openDatabase(config: Config['database'], options: DatabaseOptions = {}): Promise<Database> {
-  let adapterFactory: SqlMigrationAwareDriverAdapterFactory;
-  let closeDriver: () => Promise<void>;
-  let pool: pg.Pool | undefined;
+  const client = (adapter: SqlMigrationAwareDriverAdapterFactory) => {
+    const prisma = new PrismaClient({ adapter, log: options.onStatement ? [{ emit: 'event', level: 'query' }] : [] });
+    const onStatement = options.onStatement;
+    if (onStatement) prisma.$on('query' as never, (event: { query: string }) => onStatement(event.query));
+    return prisma;
+  };
   if (config.kind === 'postgres') {
-    pool = openPool(config, config.poolSize);
-    adapterFactory = new PrismaPg(pool, config.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() });
-    closeDriver = () => pool!.end();
-  } else {
-    // A data directory on disk belongs to one process at a time (see lock.ts).
-    const lock = config.dataDir.startsWith('memory://') ? undefined : lockDataDir(config.dataDir);
-    const pglite = new PGlite(config.dataDir);
-    try {
-      await pglite.waitReady;
-    } catch (error) {
-      lock?.release();
-      throw error;
-    }
-    adapterFactory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
-    closeDriver = async () => {
-      await pglite.close();
-      lock?.release();
+    const adapter = (pool: pg.Pool): SqlMigrationAwareDriverAdapterFactory =>
+      new PrismaPg(pool, config.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() });
+    const reserved = config.reservedPoolSize ?? 0;
+    const readersPool = openPool(config, config.poolSize);
+    const pool = reserved > 0 ? openPool(config, reserved) : readersPool;
+    const pools = [...new Set([readersPool, pool])];
+    const adapterFactory = adapter(pool);
+    const prisma = client(adapterFactory);
+    const readers = pool === readersPool ? prisma : client(adapter(readersPool));
+    return {
+      prisma,
+      readers,
+      kind: config.kind,
+      pools,
+      adapterFactory,
+      async close() {
+        await Promise.all([...new Set([prisma, readers])].map((c) => c.$disconnect()));
+        await Promise.all(pools.map((p) => p.end()));
+      },
     };
   }
-  const prisma = new PrismaClient({
-    adapter: adapterFactory,
-    log: options.onStatement ? [{ emit: 'event', level: 'query' }] : [],
-  });
-  if (options.onStatement) {
-    const onStatement = options.onStatement;
-    prisma.$on('query' as never, (event: { query: string }) => onStatement(event.query));
+  // A data directory on disk belongs to one process at a time (see lock.ts).
+  const lock = config.dataDir.startsWith('memory://') ? undefined : lockDataDir(config.dataDir);
+  const pglite = new PGlite(config.dataDir);
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
   }
+  // One connection: PGlite runs statements one at a time, whoever asks.
+  const adapterFactory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+  const prisma = client(adapterFactory);
   return {
     prisma,
+    readers: prisma,
     kind: config.kind,
-    pool,
+    pools: [],
     adapterFactory,
     async close() {
       await prisma.$disconnect();
-      await closeDriver();
+      await pglite.close();
+      lock?.release();
     },
   };
 }

@@ -13,6 +13,7 @@ import { maskedError, toClientError } from '../schema/errors.js';
 import { cacheRules, schema } from '../schema/index.js';
 import { badInputPlugins } from './bad-input.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
+import { anonymousCapacity } from './database-capacity.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
 import { databaseUnavailable, observability, type Observability } from './observability.js';
@@ -58,6 +59,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       yogaOwn.error(args[0] as string);
     },
   };
+  const capacity = anonymousCapacity(config.maxAnonymousOperations);
   const yoga = createYoga<Record<string, unknown>, Context>({
     ...policy.yogaOptions,
     schema,
@@ -70,15 +72,13 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     logging: yogaLogger,
     // A bad key fails the request with 401 (see toClientError); no key is an anonymous reader.
     // WebSocket connections authenticate once, at connection time, and pass their viewer in.
-    context: async (initial: { request?: Request; viewer?: Viewer }) =>
-      createContext(
-        db.prisma,
-        live,
-        initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null)),
-        {
-          resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
-        },
-      ),
+    // Anonymous readers use their own connections; keyed requests use the reserved ones.
+    context: async (initial: { request?: Request; viewer?: Viewer }) => {
+      const viewer = initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null));
+      return createContext(viewer.kind === 'anonymous' ? db.readers : db.prisma, live, viewer, {
+        resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
+      });
+    },
     plugins: [
       ...obs.plugins,
       ...policy.plugins,
@@ -87,6 +87,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       useFrontPage(),
       ...persisted.plugins,
       ...cache.plugins,
+      capacity.plugin,
       ...obs.lastPlugins,
     ],
     maskedErrors: {

@@ -130,7 +130,7 @@ export function observability(options: {
   /** Operations of documents served from the response cache without executing (bounded). */
   const described = new Map<string, { name: string; type?: string } | null>();
   let shuttingDown = false;
-  if (db.pool) pools.add(db.pool);
+  for (const pool of db.pools) pools.add(pool);
   if (live) hubs.add(live);
 
   async function ready(): Promise<boolean> {
@@ -302,7 +302,7 @@ export function observability(options: {
       shuttingDown = true;
     },
     close() {
-      if (db.pool) pools.delete(db.pool);
+      for (const pool of db.pools) pools.delete(pool);
       if (live) hubs.delete(live);
     },
   };

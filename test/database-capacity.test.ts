@@ -1,0 +1,149 @@
+// Writes before reads: a flood of anonymous uncached reads that holds every reader connection
+// (blocked behind a table lock held by the test) leaves an editor's publish unaffected, and
+// anonymous operations beyond MAX_ANONYMOUS_OPERATIONS get 503 SERVER_BUSY with Retry-After.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { createLogger } from '../src/logger.js';
+import { createGateway, type Gateway } from '../src/server/gateway.js';
+import {
+  createTestDatabase,
+  createTestGateway,
+  databaseUrl,
+  globalId,
+  keyHeader,
+  onPostgres,
+  testConfig,
+  type TestDatabase,
+} from './helpers.js';
+
+const READERS = 3;
+const CAP = 6;
+/** A list (Prisma batches identical lookups by key into one statement; lists it does not). */
+const FLOOD = '{ editions(first: 3) { edges { node { name } } } }';
+
+describe.skipIf(!onPostgres)('an anonymous read flood holding every reader connection', () => {
+  let test: TestDatabase;
+  let db: Database;
+  let gateway: Gateway;
+  let editor: Record<string, string>;
+  let locker: pg.Client;
+
+  beforeAll(async () => {
+    test = await createTestDatabase();
+    const { seedDemo } = await import('../prisma/seed.js');
+    await seedDemo(test.prisma);
+    editor = await keyHeader(test, 'EDITOR');
+    // Deadlines far away: the flood stays blocked until the test lets it go.
+    db = await openDatabase({
+      kind: 'postgres',
+      url: await databaseUrl(test),
+      poolSize: READERS,
+      reservedPoolSize: 2,
+      statementTimeoutMs: 120_000,
+      connectTimeoutMs: 120_000,
+    });
+    gateway = createGateway({ config: testConfig({ MAX_ANONYMOUS_OPERATIONS: String(CAP) }), db, logger: createLogger('silent') });
+    locker = new pg.Client({ connectionString: await databaseUrl(test) });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await db?.close();
+    await test?.dispose();
+  });
+
+  const ask = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() };
+  };
+
+  it("an editor's publish answers while the flood is still blocked; readers beyond the cap get 503 SERVER_BUSY with Retry-After", async () => {
+    const article = await test.prisma.article.findFirstOrThrow({ where: { status: 'PUBLISHED' }, include: { bylines: true } });
+    const draft = await test.prisma.article.create({
+      data: {
+        slug: `written-during-the-flood-${Date.now()}`,
+        headline: 'Written during the flood',
+        kind: article.kind,
+        sectionId: article.sectionId,
+        bylines: { create: article.bylines.map((b) => ({ authorId: b.authorId, role: b.role, position: b.position })) },
+      },
+    });
+
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE "Edition" IN ACCESS EXCLUSIVE MODE');
+    const settled: boolean[] = [];
+    const flood = Array.from({ length: CAP }, (_, i) => {
+      settled[i] = false;
+      return ask(FLOOD).finally(() => {
+        settled[i] = true;
+      });
+    });
+    try {
+      // Every reader connection waits on the lock and the rest of the flood waits for a connection.
+      const waitingOnLock = async () =>
+        (
+          await test.prisma.$queryRaw<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+        )[0]!.n;
+      await expect.poll(waitingOnLock, { timeout: 10_000 }).toBe(READERS);
+      await expect.poll(() => db.pools[0]!.waitingCount, { timeout: 10_000 }).toBe(CAP - READERS);
+
+      // One anonymous reader too many: refused at once, not queued.
+      const refused = await ask(FLOOD);
+      expect(refused.status).toBe(503);
+      expect(refused.retryAfter).toBe('1');
+      expect(refused.body.errors[0].extensions.code).toBe('SERVER_BUSY');
+
+      // The editor reads, then publishes, through the reserved connections.
+      const preview = await ask('query($slug: String!) { article(slug: $slug, preview: true) { status } }', { slug: draft.slug }, editor);
+      expect(preview.body.data.article).toEqual({ status: 'DRAFT' });
+      const published = await ask(
+        'mutation($id: ID!) { publishArticle(id: $id) { __typename ... on MutationPublishArticleSuccess { data { status } } } }',
+        { id: globalId('Article', draft.id) },
+        editor,
+      );
+      expect(published.status).toBe(200);
+      expect(published.body.data.publishArticle).toEqual({ __typename: 'MutationPublishArticleSuccess', data: { status: 'PUBLISHED' } });
+      expect(settled).toEqual(settled.map(() => false)); // the flood is still blocked
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    for (const outcome of await Promise.all(flood)) {
+      expect(outcome.status).toBe(200);
+      expect(outcome.body.data.editions.edges.length).toBeGreaterThan(0);
+    }
+    expect((await ask(FLOOD)).status).toBe(200); // the cap counts operations in flight only
+  });
+});
+
+describe('the cap on anonymous operations', () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await createTestDatabase();
+  });
+  afterAll(() => test?.dispose());
+
+  it('counts anonymous operations only; keyed requests and MAX_ANONYMOUS_OPERATIONS=0 are not limited', async () => {
+    const none = createTestGateway(test, testConfig({ MAX_ANONYMOUS_OPERATIONS: '0' }));
+    const editor = await keyHeader(test, 'EDITOR');
+    const one = createTestGateway(test, testConfig({ MAX_ANONYMOUS_OPERATIONS: '1' }));
+    const query = '{ sections { slug } }';
+    // Concurrent operations on one gateway: with a cap of 1, anonymous ones beyond the first are
+    // refused while it runs; keyed ones and an uncapped gateway never are.
+    const codes = async (gateway: typeof one, headers?: Record<string, string>) =>
+      (await Promise.all(Array.from({ length: 4 }, () => gateway.query(query, undefined, headers)))).map(
+        (r) => r.errors?.[0]?.extensions?.code ?? 'OK',
+      );
+    const capped = await codes(one);
+    expect(capped).toContain('OK');
+    expect(capped).toContain('SERVER_BUSY');
+    expect(await codes(one, editor)).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect(await codes(none)).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect(await codes(one)).toContain('OK'); // slots come back
+  });
+});
