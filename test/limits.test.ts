@@ -3,10 +3,14 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationDocument, operationNames } from '../src/schema/operations.js';
 import { MemoryWindows } from '../src/server/http-policy.js';
+import { serveGateway } from '../src/server/start.js';
+import { createLogger } from '../src/logger.js';
+import WebSocket from 'ws';
 import { createTestDatabase, createTestGateway, keyHeader, testConfig, type TestDatabase, type TestGateway } from './helpers.js';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -234,6 +238,62 @@ describe('introspection switch (INTROSPECTION)', () => {
     const hidden = await post(closed, { query: typo });
     expect(hidden.status).toBe(400);
     expect(hidden.body.errors[0].message).not.toMatch(/Did you mean|"articles"|"article"/);
+  });
+
+  it('off: no "Did you mean …" anywhere: enum values and input fields, in literals and in variables, over HTTP and WebSocket', async () => {
+    const cases: { query: string; variables?: Record<string, unknown>; names: RegExp }[] = [
+      { query: '{ articles(first: 1, filter: { kind: [NEWZ] }) { totalCount } }', names: /"NEWS"/ },
+      {
+        query: 'query($k: [ArticleKind!]) { articles(first: 1, filter: { kind: $k }) { totalCount } }',
+        variables: { k: ['NEWZ'] },
+        names: /"NEWS"/,
+      },
+      { query: '{ articles(first: 1, filter: { sectoin: "world" }) { totalCount } }', names: /"section"/ },
+      {
+        query: 'query($f: ArticleFilter) { articles(first: 1, filter: $f) { totalCount } }',
+        variables: { f: { sectoin: 'x' } },
+        names: /"section"/,
+      },
+      { query: 'query($w: PopularityWindow!) { mostPopular(window: $w) { slug } }', variables: { w: 'WEEKS' }, names: /"WEEK"/ },
+      { query: '{ articles(frist: 1) { totalCount } }', names: /"first"/ },
+      { query: 'query($f: ArticleFiltr) { articles(filter: $f) { totalCount } }', names: /"ArticleFilter"/ },
+      { query: '{ articles(first: 1, orderBy: NEWST) { totalCount } }', names: /"NEWEST"/ },
+    ];
+    for (const { query, variables, names } of cases) {
+      const open = await post(gw, { query, variables });
+      expect(JSON.stringify(open.body), query).toMatch(/Did you mean/);
+      const hidden = await post(closed, { query, variables });
+      expect(hidden.status, query).toBe(400);
+      expect(hidden.body.errors.length, query).toBeGreaterThan(0);
+      expect(JSON.stringify(hidden.body), query).not.toMatch(/Did you mean/);
+      expect(JSON.stringify(hidden.body), query).not.toMatch(names);
+    }
+
+    // The same over graphql-ws, for subscriptions.
+    const running = await serveGateway({
+      config: testConfig({ INTROSPECTION: 'false', PORT: '0', HOST: '127.0.0.1' }),
+      db,
+      logger: createLogger('silent'),
+    });
+    const client = createClient({ url: running.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    try {
+      for (const [query, variables] of [
+        ['subscription { storiesPublished(kind: NEWZ) { eventId } }', {}],
+        ['subscription($k: [ArticleKind!]) { storiesPublished(kind: $k) { eventId } }', { k: ['NEWZ'] }],
+      ] as const) {
+        const seen: unknown[] = [];
+        try {
+          for await (const result of client.iterate({ query, variables })) seen.push(result);
+        } catch (error) {
+          seen.push(error);
+        }
+        expect(JSON.stringify(seen), query).toMatch(/NEWZ/);
+        expect(JSON.stringify(seen), query).not.toMatch(/Did you mean|"NEWS"/);
+      }
+    } finally {
+      await client.dispose();
+      await running.stop();
+    }
   });
 
   it('off: GraphiQL is off too, unless GRAPHIQL=true says otherwise', async () => {

@@ -1,15 +1,17 @@
 // Bad input gets a typed error a client can act on, decided once for every door (HTTP, SSE,
 // graphql-ws), never an INTERNAL_SERVER_ERROR from deep inside a resolver or the database:
 // - a GET whose `variables` or `extensions` is not JSON is a 400 (GraphQL over HTTP), not a 200;
-// - no string may hold U+0000 (PostgreSQL text cannot), in the document or in the variables.
-import { GraphQLError, type ValidationRule } from 'graphql';
+// - no string may hold U+0000 (PostgreSQL text cannot), in the document or in the variables;
+// - with introspection off, no error says "Did you mean …?" (it would spell out the schema).
+import { type ExecutionResult, GraphQLError, type ValidationRule } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 const NUL = '\u0000';
 const nulMessage = 'Text must not contain the NUL character (U+0000).';
 
-export function badInputPlugins(): Plugin[] {
+export function badInputPlugins(options: { suggestions: boolean }): Plugin[] {
   return [
+    ...(options.suggestions ? [] : [hideSuggestions]),
     {
       // Yoga would JSON.parse these itself and turn a SyntaxError into an opaque error.
       onRequestParse({ request }) {
@@ -65,3 +67,40 @@ function holdsNul(value: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * graphql-js suggests names in validation errors (fields, arguments, types, enum values, input
+ * fields) and in the errors of variables (enum values, input fields). graphql-armor's
+ * block-field-suggestions misses "the enum value" and every variable error; this covers all of
+ * them, over every transport. Names never hold "?", so the hint ends at the first one.
+ */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+const withoutSuggestions = (error: Error) => {
+  if (error.message.includes('Did you mean')) error.message = error.message.replace(SUGGESTION, '').trim();
+  return error;
+};
+
+const resultWithoutSuggestions = (result: ExecutionResult) => {
+  result.errors?.forEach(withoutSuggestions);
+};
+
+const hideSuggestions: Plugin = {
+  onValidate:
+    () =>
+    ({ result }) => {
+      result.forEach(withoutSuggestions);
+    },
+  onExecute: () => ({
+    onExecuteDone: ({ result }) => {
+      if (Symbol.asyncIterator in result) return { onNext: ({ result: next }) => resultWithoutSuggestions(next) };
+      resultWithoutSuggestions(result);
+    },
+  }),
+  onSubscribe: () => ({
+    onSubscribeResult: ({ result }) => {
+      if (Symbol.asyncIterator in result) return { onNext: ({ result: next }) => resultWithoutSuggestions(next) };
+      resultWithoutSuggestions(result);
+    },
+  }),
+};

@@ -82,7 +82,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     plugins: [
       ...obs.plugins,
       ...policy.plugins,
-      ...badInputPlugins(),
+      ...badInputPlugins({ suggestions: config.introspection }),
       useLiveEventIds(),
       useFrontPage(),
       ...persisted.plugins,

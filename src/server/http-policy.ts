@@ -1,7 +1,6 @@
 // What the HTTP endpoint accepts: GraphQL over HTTP as yoga implements it (no batching, no
 // mutations over GET, a body size limit), CORS, CSRF prevention, query limits (graphql-armor),
 // the introspection switch and per-client rate limits (Redis when configured, else in memory).
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -89,11 +88,8 @@ export function httpPolicy(config: Config, deps: HttpPolicyDeps): HttpPolicy {
   );
 
   if (!config.introspection) {
-    plugins.push(
-      { onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) },
-      // "Did you mean …?" would spell out the schema that introspection no longer does.
-      blockFieldSuggestionsPlugin({ mask: '' }),
-    );
+    // "Did you mean …?" hints go too: see bad-input.ts.
+    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
   }
 
   const anyOrigin = config.corsOrigins.includes('*');
