@@ -56,6 +56,18 @@ const schema = z.object({
   SUBSCRIPTIONS_PER_CONNECTION: int(1, 1000).default(20),
   /** WebSocket ping interval; a client that does not answer is dropped. */
   WS_KEEPALIVE_MS: int(1000, 600_000).default(12_000),
+  /** Open WebSockets one client (address) may hold; past it the upgrade is refused with 429. 0 = no cap. */
+  WEBSOCKETS_PER_CLIENT: int(0, 100_000).default(50),
+  /** Open SSE streams one client (address) may hold; past it a new stream is refused with 429. 0 = no cap. */
+  SSE_STREAMS_PER_CLIENT: int(0, 100_000).default(50),
+  /** Bytes of an operation's variables (as JSON), on every transport; past it 413 VARIABLES_TOO_LARGE. */
+  MAX_VARIABLES_BYTES: int(1024, 50_000_000).default(256 * 1024),
+  /** Items of any one list in an operation's variables (ids, filters, placements); past it 400 VARIABLES_TOO_LARGE. */
+  MAX_VARIABLE_LIST_LENGTH: int(1, 1_000_000).default(500),
+  /** A request's headers must arrive within this (else 408 and the connection is closed). */
+  HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),
+  /** A whole request, headers and body, must arrive within this (else 408 and the connection is closed). */
+  REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
   /** Origins allowed by CORS, comma-separated; `*` for any. */
   CORS_ORIGINS: list.default(['*']),
   /** Largest request body in bytes (larger is 413). */
@@ -128,6 +140,14 @@ function toConfig(c: z.output<typeof schema>) {
     outboxPollMs: c.OUTBOX_POLL_MS,
     subscriptionsPerConnection: c.SUBSCRIPTIONS_PER_CONNECTION,
     wsKeepAliveMs: c.WS_KEEPALIVE_MS,
+    resources: {
+      websocketsPerClient: c.WEBSOCKETS_PER_CLIENT,
+      sseStreamsPerClient: c.SSE_STREAMS_PER_CLIENT,
+      maxVariablesBytes: c.MAX_VARIABLES_BYTES,
+      maxVariableListLength: c.MAX_VARIABLE_LIST_LENGTH,
+      headersTimeoutMs: c.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    },
     corsOrigins: c.CORS_ORIGINS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     limits: { depth: c.MAX_QUERY_DEPTH, aliases: c.MAX_QUERY_ALIASES, tokens: c.MAX_QUERY_TOKENS, cost: c.MAX_QUERY_COST },

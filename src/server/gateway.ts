@@ -18,6 +18,7 @@ import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
 import { databaseUnavailable, observability, type Observability } from './observability.js';
 import { persistedOperations, type PersistedOperations } from './persisted-operations.js';
+import { resourceLimits, type ResourceLimits } from './resource-limits.js';
 import { responseCache, type ResponseCache } from './response-cache.js';
 
 export type Gateway = {
@@ -28,6 +29,7 @@ export type Gateway = {
   httpPolicy: HttpPolicy;
   responseCache: ResponseCache;
   persistedOperations: PersistedOperations;
+  resourceLimits: ResourceLimits;
 };
 
 export function createGateway(options: { config: Config; db: Database; logger: Logger }): Gateway {
@@ -38,6 +40,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   });
   const obs = observability({ config, db, logger, live });
   const policy = httpPolicy(config, { logger });
+  const resources = resourceLimits(config.resources);
   // Persisted operations resolve the document before the response cache keys by it.
   const persisted = persistedOperations({ mode: config.persistedOperations, logger });
   const cache = responseCache({
@@ -81,6 +84,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     },
     plugins: [
       ...obs.plugins,
+      resources.plugin,
       ...policy.plugins,
       ...badInputPlugins({ suggestions: config.introspection }),
       useLiveEventIds(),
@@ -110,7 +114,16 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       },
     },
   });
-  return { yoga, db, live, observability: obs, httpPolicy: policy, responseCache: cache, persistedOperations: persisted };
+  return {
+    yoga,
+    db,
+    live,
+    observability: obs,
+    httpPolicy: policy,
+    responseCache: cache,
+    persistedOperations: persisted,
+    resourceLimits: resources,
+  };
 }
 
 const errorMessage = (error: unknown) =>

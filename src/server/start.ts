@@ -88,7 +88,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
         logger: logger.child({ component: 'http-cache' }),
       })
     : undefined;
-  const server = createServer(front ? front.handler : gateway.yoga);
+  const server = createServer(gateway.resourceLimits.serverOptions, front ? front.handler : gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { authenticate, type Viewer } from '../newsroom/auth.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import type { Gateway } from './gateway.js';
+import { tooManyWebSocketsMessage } from './resource-limits.js';
 import { liveMetrics } from './observability.js';
 import { createSubscriptionSharing } from './shared-subscriptions.js';
 
@@ -23,8 +24,29 @@ export type LiveSockets = { connections(): number; close(): Promise<void> };
 
 export function attachWebSockets(server: Server, gateway: Gateway, config: Config, logger: Logger): LiveSockets {
   const { yoga, db } = gateway;
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const limits = gateway.resourceLimits;
+  const wss = new WebSocketServer({
+    server,
+    path: '/graphql',
+    // A message over MAX_BODY_BYTES closes the socket with 1009 before it is parsed.
+    maxPayload: config.maxBodyBytes,
+    // Past WEBSOCKETS_PER_CLIENT the upgrade is refused with 429.
+    verifyClient: ({ req }, done) =>
+      limits.admitWebSocket(req) ? done(true) : done(false, 429, tooManyWebSocketsMessage(config.resources.websocketsPerClient)),
+  });
   const share = createSubscriptionSharing();
+  // A client breaking the protocol (a message over maxPayload, bad UTF-8...) is closed by ws itself
+  // (1009, 1007...); its 'error' is the client's fault, logged without a stack, not passed on to
+  // graphql-ws, which would log it as an internal error. Registered before useServer's listener.
+  wss.on('connection', (socket) => {
+    const emit = socket.emit;
+    socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]) {
+      const error = args[0] as { code?: unknown; message?: string } | undefined;
+      if (event !== 'error' || typeof error?.code !== 'string' || !error.code.startsWith('WS_ERR_')) return emit.call(this, event, ...args);
+      logger.info({ code: error.code, reason: error.message }, 'closed a WebSocket that broke the protocol');
+      return true;
+    } as WebSocket['emit'];
+  });
 
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -52,6 +74,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         ctx.extra.operations?.clear();
       },
       onSubscribe: async (ctx, id, payload) => {
+        const tooLarge = limits.checkVariables(payload.variables);
+        if (tooLarge) return [tooLarge];
         const operations = ctx.extra.operations!;
         if (operations.size >= config.subscriptionsPerConnection) {
           return [
