@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous } from '../src/newsroom/auth.js';
 import { createReader } from '../src/newsroom/reader.js';
 import { searchArticles } from '../src/newsroom/search.js';
-import { createDemoGateway, MAIN_STORY, type TestGateway } from './helpers.js';
+import { createDemoGateway, globalId, keyHeader, MAIN_STORY, type TestGateway } from './helpers.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -283,6 +283,44 @@ describe('search', () => {
     expect(top.snippet).toContain('<mark>');
     const ranks = d.search.edges.map((e: any) => e.node.rank);
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+  });
+
+  it("highlights are safe HTML: the story's own text is escaped, <mark> is the only tag", async () => {
+    const editor = await keyHeader(gw.db, 'EDITOR');
+    const { sections } = await data(`{ sections { id } }`);
+    const author = await gw.db.prisma.author.findFirstOrThrow();
+    const created = await gw.query(
+      `mutation($input: CreateDraftInput!) { createDraft(input: $input) { ... on MutationCreateDraftSuccess { data { id version } } } }`,
+      {
+        input: {
+          headline: 'Tom & Jerry <script>alert(1)</script>',
+          summary: 'Jerry\'s "cheese" <img src=x onerror=alert(1)>',
+          body: 'Jerry forges \uE000marks\uE001 and <b>tags</b> & more.',
+          section: sections[0].id,
+          byline: [{ author: globalId('Author', author.id) }],
+        },
+      },
+      editor,
+    );
+    const draft = created.data.createDraft.data;
+    const published = await gw.query(
+      `mutation($id: ID!, $version: Int) { publishArticle(id: $id, version: $version) { __typename } }`,
+      { id: draft.id, version: draft.version },
+      editor,
+    );
+    expect(published.data.publishArticle.__typename).toBe('MutationPublishArticleSuccess');
+
+    const d = await data(`{ search(query: "jerry", first: 10) { edges { node { headline snippet article { id } } } } }`);
+    const hit = d.search.edges.find((e: any) => e.node.article.id === draft.id).node;
+    expect(hit.headline).toBe('Tom &amp; <mark>Jerry</mark> &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(hit.snippet).toContain('<mark>Jerry</mark>&#39;s &quot;cheese&quot; &lt;img src=x onerror=alert(1)&gt;');
+    // Forged marks are dropped (ts_headline itself drops some tags from fragments).
+    expect(hit.snippet).toContain('<mark>Jerry</mark> forges marks and');
+    for (const html of [hit.headline, hit.snippet]) {
+      // Without the marks, nothing in it is markup.
+      expect(html.replaceAll('<mark>', '').replaceAll('</mark>', '')).not.toMatch(/[<>"']|\uE000|\uE001/);
+      expect(html.split('<mark>').length).toBe(html.split('</mark>').length);
+    }
   });
 
   it('honours filters and pages with totalCount', async () => {

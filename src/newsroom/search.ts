@@ -1,5 +1,8 @@
 // Full-text search: PostgreSQL's weighted, stemmed `searchVector` (GIN-indexed), ranked, with
 // highlighted headline and snippet. The same SQL runs on PGlite and PostgreSQL.
+// Highlights are HTML a frontend renders as such, so the story's own text is escaped first:
+// ts_headline marks matches with two private-use characters (removed from the text beforehand,
+// so the text cannot forge them), then the text is HTML-escaped, then the marks become <mark>.
 import { Prisma } from '../generated/prisma/client.js';
 import type { ArticleFilter } from './articles.js';
 import { sectionSubtreeIds } from './loaders.js';
@@ -8,8 +11,21 @@ import { publishedArticleSql } from './visibility.js';
 
 export type SearchHit = { id: number; rank: number; headline: string; snippet: string };
 
-const highlight = 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true';
-const snippet = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "';
+const START = '\uE000';
+const STOP = '\uE001';
+const MARKERS = START + STOP;
+const highlight = `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`;
+const snippet = `StartSel=${START}, StopSel=${STOP}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** ts_headline's output as safe HTML: everything escaped, only the marks are tags. */
+export function highlightHtml(marked: string): string {
+  return marked
+    .replace(/[&<>"']/g, (char) => ESCAPES[char]!)
+    .replaceAll(START, '<mark>')
+    .replaceAll(STOP, '</mark>');
+}
 
 /** The article filter as SQL conditions on alias `a` (search cannot go through Prisma's where). */
 async function filterSql(reader: Reader, filter: ArticleFilter): Promise<Prisma.Sql[]> {
@@ -60,15 +76,20 @@ export async function searchArticles(
       LIMIT ${ranked}
     )
     SELECT a.id, ts_rank_cd(a."searchVector", q, 1) AS rank,
-      ts_headline('english', a.headline, q, ${highlight}) AS headline,
-      ts_headline('english', coalesce(a.summary, '') || E'\n' || a.body, any_term, ${snippet}) AS snippet
+      ts_headline('english', translate(a.headline, ${MARKERS}, ''), q, ${highlight}) AS headline,
+      ts_headline('english', translate(coalesce(a.summary, '') || E'\n' || a.body, ${MARKERS}, ''), any_term, ${snippet}) AS snippet
     FROM candidate c JOIN "Article" a ON a.id = c.id, websearch_to_tsquery('english', ${text}) q,
       -- Snippets mark every matched word: a fragment rarely holds all of them, and with the
       -- query's AND ts_headline would fall back to the start of the text, unmarked.
       to_tsquery('simple', replace(replace(q::text, '<->', '|'), '&', '|')) any_term
     ORDER BY rank DESC, c."publishedAt" DESC, c.id DESC
     OFFSET ${page.offset} LIMIT ${page.limit}`);
-  return rows.map((row) => ({ ...row, id: Number(row.id), rank: Number(row.rank) }));
+  return rows.map((row) => ({
+    id: Number(row.id),
+    rank: Number(row.rank),
+    headline: highlightHtml(row.headline),
+    snippet: highlightHtml(row.snippet),
+  }));
 }
 
 export async function countSearch(reader: Reader, text: string, filter: ArticleFilter): Promise<number> {

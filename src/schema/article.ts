@@ -90,8 +90,8 @@ export const Article = builder.prismaNode('Article', {
   findUnique: (id, ctx) => ({ id: parseIntId(id), AND: [visibleArticleWhere(ctx.viewer)] }),
   fields: (t) => ({
     slug: t.string({ resolve: (a) => a.slug }),
-    headline: t.string({ resolve: (a) => a.headline }),
-    summary: t.string({ nullable: true, resolve: (a) => a.summary }),
+    headline: t.string({ description: 'Plain text: escape it when writing HTML.', resolve: (a) => a.headline }),
+    summary: t.string({ nullable: true, description: 'Plain text (the dek).', resolve: (a) => a.summary }),
     body: t.exposeString('body', { description: 'Markdown.' }),
     kind: t.field({ type: ArticleKind, resolve: (a) => a.kind }),
     status: t.field({ type: ArticleStatus, resolve: (a) => a.status }),

@@ -19,8 +19,12 @@ const SearchResult = builder.objectRef<SearchResultShape>('SearchResult').implem
   fields: (t) => ({
     article: t.field({ type: Article, resolve: (hit) => hit.article }),
     rank: t.exposeFloat('rank', { description: 'Relevance; higher is better.' }),
-    headline: t.exposeString('headline', { description: 'The headline with matches in <mark>…</mark>.' }),
-    snippet: t.exposeString('snippet', { description: 'Matching passages of summary and body with <mark>…</mark>.' }),
+    headline: t.exposeString('headline', {
+      description: 'HTML: the headline, escaped, with matches in <mark>…</mark> (the only tags). Render it as HTML.',
+    }),
+    snippet: t.exposeString('snippet', {
+      description: 'HTML: matching passages of summary and body, escaped, with matches in <mark>…</mark> (the only tags).',
+    }),
   }),
 });
 
