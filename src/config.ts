@@ -62,7 +62,7 @@ const schema = z.object({
   SSE_STREAMS_PER_CLIENT: int(0, 100_000).default(50),
   /** Bytes of an operation's variables (as JSON), on every transport; past it 413 VARIABLES_TOO_LARGE. */
   MAX_VARIABLES_BYTES: int(1024, 50_000_000).default(256 * 1024),
-  /** Items of any one list in an operation's variables (ids, filters, placements); past it 400 VARIABLES_TOO_LARGE. */
+  /** Items of any one list in an operation's variables or document (ids, filters, placements); past it 400. */
   MAX_VARIABLE_LIST_LENGTH: int(1, 1_000_000).default(500),
   /** A request's headers must arrive within this (else 408 and the connection is closed). */
   HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),

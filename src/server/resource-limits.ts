@@ -1,10 +1,11 @@
 // What one client may hold of the gateway, whichever door it comes through: the size of an
 // operation's variables (HTTP POST and GET, persisted operations, each graphql-ws `subscribe`),
-// open WebSockets and SSE streams per client, and how long a request may take to arrive. The
-// document itself is limited by graphql-armor (http-policy.ts); a body by MAX_BODY_BYTES, which
-// also bounds each WebSocket message (ws closes the socket with 1009 past it).
+// open WebSockets and SSE streams per client, and how long a request may take to arrive. A list
+// written in the document is held to the same length as one in the variables. The document
+// itself is limited by graphql-armor (http-policy.ts); a body by MAX_BODY_BYTES, which also
+// bounds each WebSocket message (ws closes the socket with 1009 past it).
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationRule } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 
@@ -47,6 +48,9 @@ export function resourceLimits(config: ResourceConfig, clientOf: ClientOf = peer
           headers: { 'content-type': 'application/json; charset=utf-8' },
         }),
       );
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(listLiteralLimit(config.maxVariableListLength));
     },
     onParams({ params }) {
       const error = checkVariables(params.variables);
@@ -111,6 +115,21 @@ function tooManyConnections(what: string, cap: number) {
 /** The body of a WebSocket upgrade refused because its client holds WEBSOCKETS_PER_CLIENT already. */
 export function tooManyWebSocketsMessage(cap: number) {
   return tooManyConnections('WebSockets', cap).message;
+}
+
+/** A list written in the document holds no more items than one in the variables may. */
+function listLiteralLimit(max: number): ValidationRule {
+  return (context) => ({
+    ListValue(node) {
+      if (node.values.length <= max) return;
+      context.reportError(
+        new GraphQLError(`A list of ${node.values.length} items; at most ${max} are allowed in one list.`, {
+          nodes: node,
+          extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'listLength', max },
+        }),
+      );
+    },
+  });
 }
 
 /**
