@@ -1,5 +1,6 @@
 // The one place configuration is read. Every variable has its default here, is validated at
 // start, and a wrong value stops the process with a message naming the variable.
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -10,6 +11,25 @@ const list = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+
+/** A hop count (`1`: the nearest proxy's X-Forwarded-For entry) or the proxies' addresses and CIDR ranges. */
+const trustProxy = z.string().transform((value, ctx): number | string[] | false => {
+  if (/^\d+$/.test(value)) return Number(value) > 0 ? Number(value) : false;
+  const ranges = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(ranges);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a hop count or addresses/CIDR ranges, comma-separated (${(error as Error).message})`,
+    });
+    return z.NEVER;
+  }
+  return ranges;
+});
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -78,6 +98,14 @@ const schema = z.object({
   MAX_QUERY_COST: int(100, 10_000_000).default(50_000),
   /** Requests per minute per client (API key, else IP); 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(1200),
+  /** Failed API key checks per address per minute; past them the address's key checks are 429 until the minute ends. 0 = no throttle. */
+  AUTH_FAILURES_PER_MINUTE: int(0, 1_000_000).default(20),
+  /** Which proxies' X-Forwarded-For to believe for the client's address; unset = none (the peer's address counts). */
+  TRUST_PROXY: trustProxy.optional(),
+  /** How often each gateway re-checks the API keys its WebSockets and SSE streams hold (revoked or role changed: ended). */
+  KEY_RECHECK_MS: int(100, 60_000).default(1000),
+  /** Prefix of this deployment's keys in Redis (rate-limit counts). */
+  REDIS_KEY_PREFIX: z.string().min(1).default('newsroom:'),
   /** How long SIGTERM waits for in-flight requests and sockets before exiting. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** Cache anonymous query results in memory; unset = on, except under NODE_ENV=test (tests write behind the gateway's back). */
@@ -153,6 +181,10 @@ function toConfig(c: z.output<typeof schema>) {
     limits: { depth: c.MAX_QUERY_DEPTH, aliases: c.MAX_QUERY_ALIASES, tokens: c.MAX_QUERY_TOKENS, cost: c.MAX_QUERY_COST },
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     maxAnonymousOperations: c.MAX_ANONYMOUS_OPERATIONS,
+    authFailuresPerMinute: c.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: c.TRUST_PROXY ?? (false as const),
+    keyRecheckMs: c.KEY_RECHECK_MS,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     responseCache: {
       enabled: c.RESPONSE_CACHE ?? c.NODE_ENV !== 'test',

@@ -356,7 +356,7 @@ describe.skipIf(onPostgres)('rate limits without Redis: fail open, counted in me
   it('with REDIS_URL unreachable, requests are served and the limit still holds', async () => {
     const { gateway, http, ask, warnings } = await limitedGateway('redis://127.0.0.1:1');
     try {
-      await gateway.httpPolicy.ready();
+      await gateway.frontDoor.ready();
       for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(200);
       const refused = await ask();
       expect(refused.status).toBe(429);
@@ -367,7 +367,7 @@ describe.skipIf(onPostgres)('rate limits without Redis: fail open, counted in me
       expect(warnings()[0]!.msg).toMatch(/Redis unavailable/);
     } finally {
       await http.close();
-      await gateway.httpPolicy.close();
+      await gateway.frontDoor.close();
     }
   });
 
@@ -376,7 +376,7 @@ describe.skipIf(onPostgres)('rate limits without Redis: fail open, counted in me
     await proxy.start();
     const { gateway, http, ask, warnings, lines } = await limitedGateway(`redis://127.0.0.1:${proxy.port}`);
     try {
-      await gateway.httpPolicy.ready();
+      await gateway.frontDoor.ready();
       expect((await ask()).status).toBe(200);
       expect(warnings()).toHaveLength(0);
 
@@ -398,7 +398,7 @@ describe.skipIf(onPostgres)('rate limits without Redis: fail open, counted in me
       expect((await ask()).status).toBe(429);
     } finally {
       await http.close();
-      await gateway.httpPolicy.close();
+      await gateway.frontDoor.close();
       await proxy.close();
     }
   });

@@ -51,8 +51,11 @@ export async function databaseUrl(test: TestDatabase): Promise<string> {
   return url.toString();
 }
 
+/** Redis keys of this test run: nothing collides with another run on the same Redis. */
+const redisKeyPrefix = `newsroom-test-${randomUUID().slice(0, 8)}:`;
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', REDIS_KEY_PREFIX: redisKeyPrefix, ...overrides });
 }
 
 export type GraphQLResponse<T = any> = { data?: T; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };

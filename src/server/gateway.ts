@@ -7,11 +7,12 @@ import type { Config } from '../config.js';
 import { createContext, type Context } from '../context.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { authenticate, type Viewer } from '../newsroom/auth.js';
+import { anonymous, type Viewer } from '../newsroom/auth.js';
 import { LiveHub } from '../newsroom/live.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import { cacheRules, schema } from '../schema/index.js';
 import { badInputPlugins } from './bad-input.js';
+import { frontDoor, type FrontDoor } from './front-door.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { anonymousCapacity } from './database-capacity.js';
 import { useFrontPage } from './front-page.js';
@@ -27,6 +28,7 @@ export type Gateway = {
   live: LiveHub;
   observability: Observability;
   httpPolicy: HttpPolicy;
+  frontDoor: FrontDoor;
   responseCache: ResponseCache;
   persistedOperations: PersistedOperations;
   resourceLimits: ResourceLimits;
@@ -39,8 +41,10 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     pollMs: config.outboxPollMs,
   });
   const obs = observability({ config, db, logger, live });
-  const policy = httpPolicy(config, { logger });
-  const resources = resourceLimits(config.resources);
+  const door = frontDoor(config, { prisma: db.prisma, logger });
+  const policy = httpPolicy(config);
+  // Caps per client count by the reader's address as the front door sees it (TRUST_PROXY).
+  const resources = resourceLimits(config.resources, door.addressOf);
   // Persisted operations resolve the document before the response cache keys by it.
   const persisted = persistedOperations({ mode: config.persistedOperations, logger });
   const cache = responseCache({
@@ -73,17 +77,18 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     // GraphiQL's assets come bundled from npm, not from a CDN: it works offline and behind firewalls.
     renderGraphiQL,
     logging: yogaLogger,
-    // A bad key fails the request with 401 (see toClientError); no key is an anonymous reader.
-    // WebSocket connections authenticate once, at connection time, and pass their viewer in.
+    // The front door checked the key (a bad one is a 401) before the request got here; WebSocket
+    // operations pass the viewer their own admission found.
     // Anonymous readers use their own connections; keyed requests use the reserved ones.
-    context: async (initial: { request?: Request; viewer?: Viewer }) => {
-      const viewer = initial.viewer ?? (await authenticate(db.prisma, initial.request?.headers.get('authorization') ?? null));
+    context: (initial: { request?: Request; viewer?: Viewer }) => {
+      const viewer = initial.viewer ?? door.viewerOf(initial.request) ?? anonymous;
       return createContext(viewer.kind === 'anonymous' ? db.readers : db.prisma, live, viewer, {
         resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
       });
     },
     plugins: [
       ...obs.plugins,
+      door.plugin,
       resources.plugin,
       ...policy.plugins,
       ...badInputPlugins({ suggestions: config.introspection }),
@@ -120,6 +125,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     live,
     observability: obs,
     httpPolicy: policy,
+    frontDoor: door,
     responseCache: cache,
     persistedOperations: persisted,
     resourceLimits: resources,

@@ -15,15 +15,16 @@
 // - Stale-while-revalidate: an expired copy within its stale-while-revalidate window is served
 //   while one background request through yoga refreshes it. Purged copies are never served.
 // - Bounded: RESPONSE_CACHE_MAX_ENTRIES copies and RESPONSE_CACHE_MAX_BYTES bytes, least recently used go first.
-// - What yoga's plugins do for every request still happens on a hit: the rate limit (the same
-//   count; a client over it goes to yoga for its 429), the request id, the log line and the
-//   duration histogram (observability.recordRequest). CORS headers are part of the stored response.
+// - What yoga's plugins do for every request still happens on a hit: the front door's rate limit
+//   (the same count; a client over it goes to yoga for its 429), the request id, the log line and
+//   the duration histogram (observability.recordRequest). CORS headers are part of the stored response.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { Counter } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { CSRF_HEADERS, type HttpPolicy } from './http-policy.js';
+import type { FrontDoor } from './front-door.js';
+import { CSRF_HEADERS } from './http-policy.js';
 import { metricsRegistry, requestIdFrom, summedGauge, type Observability, type RequestOperation } from './observability.js';
 import type { Purge, ResponseCache } from './response-cache.js';
 
@@ -102,7 +103,8 @@ export type HttpCache = {
 export type HttpCacheOptions = {
   yoga: YogaServerInstance<Record<string, unknown>, any>;
   observability: Pick<Observability, 'recordRequest' | 'operationOf'>;
-  httpPolicy: Pick<HttpPolicy, 'admit'>;
+  /** Every request passes the front door: a hit spends its client's budget like a miss. */
+  frontDoor: Pick<FrontDoor, 'admitAnonymous'>;
   responseCache: Pick<ResponseCache, 'onPurge'>;
   maxEntries: number;
   maxBytes: number;
@@ -111,7 +113,7 @@ export type HttpCacheOptions = {
 };
 
 export function httpCache(options: HttpCacheOptions): HttpCache {
-  const { yoga, observability, httpPolicy, logger, maxEntries, maxBytes } = options;
+  const { yoga, observability, frontDoor, logger, maxEntries, maxBytes } = options;
   const maxKeyedBody = Math.min(MAX_KEYED_BODY_BYTES, options.maxBodyBytes);
   /** In least-recently-used order: the first is evicted first. */
   const entries = new Map<string, Entry>();
@@ -228,7 +230,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   }
 
   function admit(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, start: number, arrived: number) {
-    const admitted = httpPolicy.admit ? httpPolicy.admit(req) : true;
+    const admitted = frontDoor.admitAnonymous(req);
     if (admitted === true) return lookup(req, res, body, start, arrived);
     // Over the limit: yoga answers the 429 (its limiter reuses this count), logs and counts it.
     if (admitted === false) return toYoga(req, res, body);

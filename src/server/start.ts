@@ -80,7 +80,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
     ? httpCache({
         yoga: gateway.yoga,
         observability: gateway.observability,
-        httpPolicy: gateway.httpPolicy,
+        frontDoor: gateway.frontDoor,
         responseCache: gateway.responseCache,
         maxEntries: config.responseCache.maxEntries,
         maxBytes: config.responseCache.maxBytes,
@@ -117,7 +117,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
       // Stops accepting; in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then their connections are cut.
       await drainServer(server, config.shutdownTimeoutMs);
       front?.close();
-      await gateway.httpPolicy.close();
+      await gateway.frontDoor.close();
       gateway.observability.close();
     },
   };

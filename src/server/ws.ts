@@ -1,13 +1,14 @@
 // graphql-ws (graphql-transport-ws protocol) on the HTTP server's /graphql path, through the
 // same yoga instance: same schema, plugins, context and error masking as HTTP.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { authenticate, type Viewer } from '../newsroom/auth.js';
+import type { Viewer } from '../newsroom/auth.js';
 import { maskedError, toClientError } from '../schema/errors.js';
+import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
 import { liveMetrics } from './observability.js';
@@ -18,12 +19,25 @@ const SLOW_CONSUMER = 1013;
 /** Bytes queued to one socket before it counts as too slow. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
-type Extra = { socket: WebSocket; viewer?: Viewer; operations?: Set<string> };
+/** Close code for a refused key (graphql-ws' Forbidden): at connect, and when the key is revoked. */
+const FORBIDDEN = 4403;
+
+type Extra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  /** The reader's address (TRUST_PROXY applies): rate limits and failed key checks count by it. */
+  address?: string;
+  /** The key as the client sent it: checked again for every operation, never remembered as rights. */
+  authorization?: unknown;
+  /** Stops watching the socket's key for revocation. */
+  unwatch?: () => void;
+  operations?: Set<string>;
+};
 
 export type LiveSockets = { connections(): number; close(): Promise<void> };
 
 export function attachWebSockets(server: Server, gateway: Gateway, config: Config, logger: Logger): LiveSockets {
-  const { yoga, db } = gateway;
+  const { yoga, frontDoor } = gateway;
   const limits = gateway.resourceLimits;
   const wss = new WebSocketServer({
     server,
@@ -56,18 +70,23 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         const { subscribe, shareKey } = args.rootValue as { subscribe: (a: ExecutionArgs) => unknown; shareKey: string };
         return share(shareKey, () => subscribe(args) as never) as never;
       },
-      // The key travels in connectionParams ({ authorization: "Bearer …" }): a bad one refuses the socket.
+      // The key travels in connectionParams ({ authorization: "Bearer …" }): a bad one (or one that
+      // is not a string) refuses the socket; a revoked one closes it within KEY_RECHECK_MS.
       onConnect: async (ctx) => {
-        const header = ctx.connectionParams?.authorization;
+        const { extra } = ctx;
+        extra.address = frontDoor.addressOf(extra.request);
+        extra.authorization = ctx.connectionParams?.authorization;
         try {
-          ctx.extra.viewer = await authenticate(db.prisma, typeof header === 'string' ? header : null);
+          const viewer = await frontDoor.identify(extra.authorization, extra.address);
+          extra.unwatch = frontDoor.watch(viewer, () => extra.socket.close(FORBIDDEN, 'Forbidden: the API key was revoked'));
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
-        ctx.extra.operations = new Set();
+        extra.operations = new Set();
         liveMetrics.connectionOpened();
         return true;
       },
+      onClose: (ctx) => ctx.extra.unwatch?.(),
       onDisconnect: (ctx) => {
         liveMetrics.connectionClosed();
         for (const _ of ctx.extra.operations ?? []) gateway.live.trackSubscription(-1);
@@ -91,10 +110,17 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           if (operations.delete(id)) gateway.live.trackSubscription(-1);
           return [...errors];
         };
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          viewer: ctx.extra.viewer,
-          params: payload,
-        });
+        // Every message passes the front door like an HTTP request: the key checked again, one
+        // operation off the client's budget (the same count as its HTTP requests).
+        let viewer: Awaited<ReturnType<typeof frontDoor.admit>>;
+        try {
+          viewer = await frontDoor.admit(ctx.extra.authorization, ctx.extra.address);
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          if (error.extensions.code === 'UNAUTHENTICATED') ctx.extra.socket.close(FORBIDDEN, 'Forbidden: the API key was revoked');
+          return refuse([withoutHttp(error)]);
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ viewer, params: payload });
         let document: DocumentNode;
         try {
           // Persisted operations apply as over HTTP: a hash runs its document, `only` refuses others.
@@ -112,7 +138,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue,
-          rootValue: { execute, subscribe, shareKey: shareKeyOf(ctx.extra.viewer, payload) },
+          rootValue: { execute, subscribe, shareKey: shareKeyOf(viewer, payload) },
         };
       },
       onNext: (ctx) => {
@@ -155,7 +181,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
 }
 
 /** Same document, variables and viewer: the same results. */
-function shareKeyOf(viewer: Viewer | undefined, payload: { query: string; variables?: unknown; operationName?: string | null }) {
-  const who = viewer?.kind === 'key' ? `key:${viewer.keyId}` : 'anonymous';
+function shareKeyOf(viewer: Viewer, payload: { query: string; variables?: unknown; operationName?: string | null }) {
+  // The role too: after a downgrade, a new subscription must not join one begun under the old role.
+  const who = viewer.kind === 'key' ? `key:${viewer.keyId}:${viewer.role}` : 'anonymous';
   return JSON.stringify([who, payload.query, payload.operationName ?? null, payload.variables ?? null]);
 }
