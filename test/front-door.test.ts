@@ -200,6 +200,7 @@ describe('keys on long-lived connections', () => {
     expect([4403, 'UNAUTHENTICATED']).toContain(how);
     await expect.poll(() => stream.ended, { timeout: 5000 }).toBe(true);
     expect(stream.events.at(-1)?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await subscribed(a, 0);
     // And a new socket with the key is refused at once.
     expect((await wsRun(wsClient(a, doomed), '{ __typename }')).closed).toBe(4403);
   });
