@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous } from '../src/newsroom/auth.js';
 import { createReader } from '../src/newsroom/reader.js';
 import { searchArticles } from '../src/newsroom/search.js';
-import { createDemoGateway, globalId, keyHeader, MAIN_STORY, type TestGateway } from './helpers.js';
+import { createDemoGateway, createTestDatabase, createTestGateway, globalId, keyHeader, MAIN_STORY, type TestGateway } from './helpers.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -84,6 +84,57 @@ describe('article', () => {
     // The best match shares the most tags.
     const shared = (r: any) => r.tags.filter((t: any) => mine.has(t.slug)).length;
     expect(shared(article.related[0])).toBe(Math.max(...article.related.map(shared)));
+  });
+});
+
+describe('related stories', () => {
+  it('choose among published stories only: 60 drafts sharing a tag crowd nothing out', async () => {
+    const db = await createTestDatabase();
+    try {
+      const fresh = createTestGateway(db);
+      const home = await db.prisma.section.create({ data: { slug: 'home', name: 'Home' } });
+      const desk = await db.prisma.section.create({ data: { slug: 'desk', name: 'Desk' } });
+      const tag = await db.prisma.tag.create({ data: { slug: 'elections', name: 'Elections' } });
+      const story = await db.prisma.article.create({
+        data: { slug: 'the-story', headline: 'The story', sectionId: home.id, status: 'PUBLISHED', publishedAt: new Date('2025-03-01') },
+      });
+      // 25 published stories with the tag, then 60 newer drafts with it (in another section, so
+      // only the tag relates them to the story).
+      const rows = [
+        ...Array.from({ length: 25 }, (_, i) => ({
+          slug: `published-${i}`,
+          headline: `Published ${i}`,
+          sectionId: desk.id,
+          status: 'PUBLISHED' as const,
+          publishedAt: new Date(Date.UTC(2025, 1, 1 + i)),
+        })),
+        ...Array.from({ length: 60 }, (_, i) => ({
+          slug: `draft-${i}`,
+          headline: `Draft ${i}`,
+          sectionId: desk.id,
+          status: 'DRAFT' as const,
+        })),
+      ];
+      await db.prisma.article.createMany({ data: rows });
+      const tagged = await db.prisma.article.findMany({ select: { id: true } });
+      await db.prisma.articleTag.createMany({ data: tagged.map((a) => ({ articleId: a.id, tagId: tag.id })) });
+      expect(tagged.length).toBe(86);
+
+      const related = async (headers: Record<string, string> = {}) => {
+        const response = await fresh.query(`{ article(slug: "${story.slug}") { related(first: 20) { slug status } } }`, {}, headers);
+        expect(response.errors).toBeUndefined();
+        return response.data.article.related as { slug: string; status: string }[];
+      };
+      for (const headers of [{}, await keyHeader(db, 'EDITOR')]) {
+        const list = await related(headers);
+        expect(list).toHaveLength(20);
+        expect(list.every((r) => r.status === 'PUBLISHED' && r.slug.startsWith('published-'))).toBe(true);
+        // Newest first among equals.
+        expect(list[0]!.slug).toBe('published-24');
+      }
+    } finally {
+      await db.dispose();
+    }
   });
 });
 
