@@ -42,12 +42,12 @@ async function serve(overrides: Record<string, string> = {}) {
 const SUBSCRIPTION = 'subscription { storiesPublished { eventId article { slug } } }';
 
 /** Opens an SSE stream with fetch; resolves once the response headers arrived. */
-async function openSse(gateway: RunningGateway, query = SUBSCRIPTION) {
+async function openSse(gateway: RunningGateway, headers: Record<string, string> = {}) {
   const controller = new AbortController();
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query }),
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query: SUBSCRIPTION }),
     signal: controller.signal,
   });
   return { response, close: () => controller.abort() };
@@ -81,6 +81,16 @@ describe('per-client caps', () => {
       })
       .toBe(200);
     for (const s of streams) s.close();
+  });
+
+  it('with TRUST_PROXY the caps count each reader behind the proxy by its own address', async () => {
+    const gateway = await serve({ SSE_STREAMS_PER_CLIENT: '1', TRUST_PROXY: 'loopback' });
+    const reader = (address: string) => ({ 'x-forwarded-for': address });
+    const first = await openSse(gateway, reader('203.0.113.1'));
+    const second = await openSse(gateway, reader('203.0.113.2'));
+    const again = await openSse(gateway, reader('203.0.113.1'));
+    expect([first, second, again].map((s) => s.response.status)).toEqual([200, 200, 429]);
+    for (const s of [first, second, again]) s.close();
   });
 
   it('WEBSOCKETS_PER_CLIENT: an upgrade past the cap is refused with 429; closing one makes room', async () => {

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 
 export type ResourceConfig = Config['resources'];
 
-/** The client a connection counts against: its address (the front door's, once TRUST_PROXY applies). */
+/** The client a connection counts against: its address (the front door's `addressOf`, which applies TRUST_PROXY). */
 export type ClientOf = (req: IncomingMessage) => string | undefined;
 
 const peerAddress: ClientOf = (req) => req.socket?.remoteAddress;
