@@ -8,9 +8,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
-  // graphql 16 ships CJS (`main`) and ESM (`module`); Node loads the CJS one for our dependencies,
-  // so the tests must too, or two copies meet ("from another module or realm").
-  resolve: { alias: { graphql: path.join(root, 'node_modules/graphql/index.js') } },
+  // graphql 17 resolves, for Node, `import` and `require` alike to index.mjs; Vite would pick the
+  // `development` build for the tests' own imports, and two copies meet ("another module or realm").
+  resolve: { alias: { graphql: path.join(root, 'node_modules/graphql/index.mjs') } },
   test: {
     root,
     include: ['test/**/*.test.ts'],
