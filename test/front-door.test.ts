@@ -3,6 +3,7 @@
 // the same database), rate limits shared by HTTP and graphql-ws, failed key checks throttled per
 // address, and TRUST_PROXY.
 import { createClient, type Client } from 'graphql-ws';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError } from '../src/config.js';
@@ -38,11 +39,11 @@ afterAll(async () => {
   await demo?.db.dispose();
 });
 
-async function serve(overrides: Record<string, string> = {}, db: Database = demo.db) {
+async function serve(overrides: Record<string, string> = {}, db: Database = demo.db, logger = createLogger('silent')) {
   const gateway = await serveGateway({
     config: testConfig({ PORT: '0', HOST: '127.0.0.1', SCHEDULER_INTERVAL_MS: '0', POPULARITY_REFRESH_MS: '0', ...overrides }),
     db,
-    logger: createLogger('silent'),
+    logger,
   });
   running.push(gateway);
   return gateway;
@@ -265,6 +266,29 @@ describe('rate limits on every door', () => {
       expect(refused.errors?.[0]?.extensions?.retryAfter).toBeGreaterThanOrEqual(1);
     }
     expect(await reads()).toBe(before + 1);
+  });
+
+  it('each WebSocket operation gets a request id, a log line and a histogram entry, as an HTTP request does', async () => {
+    const lines: Record<string, any>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const gateway = await serve({ RATE_LIMIT_PER_MINUTE: '2' }, demo.db, logger);
+    const client = wsClient(gateway);
+    const requests = () => lines.filter((line) => line.msg === 'request' && line.method === 'WS');
+    const histogram = async () =>
+      (await gateway.observability.metricsRegistry.getSingleMetricAsString('newsroom_http_request_duration_seconds'))
+        .split('\n')
+        .find((line) => line.includes('operation_name="FrontDoorProbe"') && line.includes('_count'));
+    const countBefore = Number((await histogram())?.split(' ').at(-1) ?? 0);
+    expect((await wsRun(client, 'query FrontDoorProbe { __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await wsRun(client, 'mutation { recordRead(id: "QXJ0aWNsZTox") }')).data).toBeDefined();
+    expect((await wsRun(client, 'query FrontDoorProbe { __typename }')).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    await expect.poll(() => requests().length).toBe(3);
+    const [query, mutation, refused] = requests();
+    expect(query).toMatchObject({ path: '/graphql', status: 200, operation: 'FrontDoorProbe', operationType: 'query' });
+    expect(mutation).toMatchObject({ status: 200, operation: 'anonymous', operationType: 'mutation' });
+    expect(refused).toMatchObject({ status: 429 });
+    expect(new Set(requests().map((line) => line.reqId)).size).toBe(3);
+    expect(Number((await histogram())?.split(' ').at(-1))).toBe(countBefore + 1);
   });
 
   it("1,250 requests with a key's prefix and garbage do not lock the key out", async () => {

@@ -107,6 +107,8 @@ export type Observability = {
   recordRequest(record: RequestRecord): void;
   /** The operation yoga noted for a node request it answered (the HTTP cache stores it with the response). */
   operationOf(req: IncomingMessage): RequestOperation | undefined;
+  /** An operation as logs and metrics name it (names past MAX_OPERATION_NAMES count as `other`), for doors without a yoga request (graphql-ws). */
+  describeOperation(document: DocumentNode, operationName?: string | null): RequestOperation;
   metricsRegistry: Registry;
   /** True when the database answers `SELECT 1` within READY_TIMEOUT_MS and no shutdown began. */
   ready(): Promise<boolean>;
@@ -295,6 +297,10 @@ export function observability(options: {
     operationOf(req) {
       const state = byNodeRequest.get(req);
       return state && { operationName: state.operationName, operationType: state.operationType };
+    },
+    describeOperation(document, operationName) {
+      const operation = getOperationAST(document, operationName);
+      return { operationName: countedName(operation?.name?.value ?? 'anonymous'), operationType: operation?.operation };
     },
     metricsRegistry,
     ready,

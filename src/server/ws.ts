@@ -11,7 +11,7 @@ import { maskedError, toClientError } from '../schema/errors.js';
 import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
-import { liveMetrics } from './observability.js';
+import { liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
 import { createSubscriptionSharing } from './shared-subscriptions.js';
 
 /** Close code for a client that reads too slowly: graphql-ws clients retry it and resume. */
@@ -32,6 +32,8 @@ type Extra = {
   /** Stops watching the socket's key for revocation. */
   unwatch?: () => void;
   operations?: Set<string>;
+  /** Operations under way: their request id and start, for the one log line and histogram entry each gets. */
+  started?: Map<string, { reqId: string; start: number; status?: number }>;
 };
 
 export type LiveSockets = { connections(): number; close(): Promise<void> };
@@ -83,6 +85,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           return false; // graphql-ws closes with 4403 Forbidden
         }
         extra.operations = new Set();
+        extra.started = new Map();
         liveMetrics.connectionOpened();
         return true;
       },
@@ -93,6 +96,9 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         ctx.extra.operations?.clear();
       },
       onSubscribe: async (ctx, id, payload) => {
+        // Each message gets a request id, a log line and a histogram entry like an HTTP request.
+        const began: { reqId: string; start: number; status?: number } = { reqId: requestIdFrom(null), start: performance.now() };
+        ctx.extra.started!.set(id, began);
         const tooLarge = limits.checkVariables(payload.variables);
         if (tooLarge) return [tooLarge];
         const operations = ctx.extra.operations!;
@@ -118,6 +124,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
           if (error.extensions.code === 'UNAUTHENTICATED') ctx.extra.socket.close(FORBIDDEN, 'Forbidden: the API key was revoked');
+          began.status = (error.extensions.http as { status?: number } | undefined)?.status;
           return refuse([withoutHttp(error)]);
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ viewer, params: payload });
@@ -147,19 +154,40 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           ctx.extra.socket.close(SLOW_CONSUMER, 'Reading too slowly: reconnect and resume');
         }
       },
+      // Executed (a query or mutation answered, a subscription begun): the operation's log line.
+      onOperation: (ctx, id, payload, args) => {
+        record(ctx.extra, id, 200, gateway.observability.describeOperation(args.document, payload.operationName));
+      },
       // An error ends the operation: it no longer counts against the connection's limit.
       onError: (ctx, id, _payload, errors) => {
         if (ctx.extra.operations?.delete(id)) gateway.live.trackSubscription(-1);
+        record(ctx.extra, id, undefined, {});
         return errors.map((error) => toClientError(error) ?? maskedError(error));
       },
       onComplete: (ctx, id) => {
         if (ctx.extra.operations?.delete(id)) gateway.live.trackSubscription(-1);
+        ctx.extra.started?.delete(id);
       },
     },
     wss,
     // Ping every interval; a socket that misses a pong is terminated.
     config.wsKeepAliveMs,
   );
+
+  /** One log line and histogram entry per operation (observability.ts), as for HTTP requests; a refusal is 400 unless it said otherwise. */
+  function record(extra: Extra, id: string, status: number | undefined, operation: RequestOperation) {
+    const began = extra.started?.get(id);
+    if (!began) return;
+    extra.started!.delete(id);
+    gateway.observability.recordRequest({
+      reqId: began.reqId,
+      method: 'WS',
+      path: '/graphql',
+      status: status ?? began.status ?? 400,
+      ...operation,
+      seconds: (performance.now() - began.start) / 1000,
+    });
+  }
 
   return {
     connections: () => wss.clients.size,
