@@ -185,5 +185,6 @@ describe.skipIf(onPostgres)('the apikey script', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+    // Two subprocesses, each allowed 120 s: on a busy machine one takes over 30 s.
+  }, 300_000);
 });
