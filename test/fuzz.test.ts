@@ -54,8 +54,13 @@ const operations = [
   { document: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: ['QXJ0aWNsZTox', 'U2VjdGlvbjox'] } },
   {
     document: 'query($first: Int, $after: String) { articles(first: $first, after: $after) { totalCount edges { cursor node { slug } } } }',
-    variables: { first: 3 },
+    variables: { first: 3, after: null },
   },
+  {
+    document: 'query($q: String!, $after: String) { search(query: $q, first: 2, after: $after) { totalCount edges { cursor } } }',
+    variables: { q: 'china', after: null },
+  },
+  { document: 'query($slug: String, $date: Date) { edition(slug: $slug, date: $date) { name } }', variables: { slug: '' } },
   { document: 'mutation($id: ID!) { recordRead(id: $id) }', variables: { id: 'QXJ0aWNsZTox' } },
   {
     document: 'mutation($input: CreateDraftInput!) { createDraft(input: $input) { __typename ... on Error { message } } }',
@@ -152,6 +157,15 @@ const extremes: unknown[] = [
   'QXJ0aWNsZTox',
   'QXJ0aWNsZTotMQ==',
   'not-base64!',
+  // Ids and cursors of the right shape with values out of range (base64 of the text in the comment).
+  'Rm9vOjE=', // Foo:1
+  'QXBpS2V5OjE=', // ApiKey:1
+  'UmV2aXNpb246MQ==', // Revision:1
+  'U2VjdGlvbjoyMTQ3NDgzNjQ4', // Section:2147483648
+  'bmV3ZXN0OlsxZTQwMCwxXQ==', // newest:[1e400,1]
+  'bmV3ZXN0OlsxLDIxNDc0ODM2NDhd', // newest:[1,2147483648]
+  'T2Zmc2V0Q29ubmVjdGlvbjo5OTk5OTk5OTk5OTk5OTk5OTk5OQ==', // OffsetConnection:99999999999999999999
+  'a\u0000b',
   [],
   [null],
   [[[]]],
