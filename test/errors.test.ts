@@ -1,7 +1,11 @@
 // Bad input gets a clear, typed error; internals never reach the client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
+import WebSocket from 'ws';
+import { createLogger } from '../src/logger.js';
 import { createGateway } from '../src/server/gateway.js';
+import { serveGateway } from '../src/server/start.js';
 import {
   createDemoGateway,
   createTestDatabase,
@@ -207,6 +211,38 @@ describe('bad input', () => {
       );
       expect(response.status, accept).toBe(400);
       expect((await response.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('the same rules hold over graphql-ws: NUL bytes, cursors and ids of queries and subscriptions', async () => {
+    const running = await serveGateway({
+      config: testConfig({ PORT: '0', HOST: '127.0.0.1', SCHEDULER_INTERVAL_MS: '0', POPULARITY_REFRESH_MS: '0' }),
+      db: gw.db,
+      logger: createLogger('silent'),
+    });
+    const client = createClient({ url: running.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    try {
+      const codesOf = async (query: string, variables: Record<string, unknown>) => {
+        const codes: unknown[] = [];
+        try {
+          for await (const result of client.iterate({ query, variables }))
+            codes.push(...(result.errors ?? []).map((e) => e.extensions?.code));
+        } catch (errors) {
+          codes.push(...(errors as { extensions?: { code?: string } }[]).map((e) => e.extensions?.code));
+        }
+        return codes;
+      };
+      const cases: [string, Record<string, unknown>, string][] = [
+        ['query($v: String!) { article(slug: $v) { slug } }', { v: 'a\u0000' }, 'BAD_USER_INPUT'],
+        ['subscription($s: String) { storiesPublished(section: $s) { eventId } }', { s: 'a\u0000' }, 'BAD_USER_INPUT'],
+        ['subscription { storiesPublished(tag: "\\u0000") { eventId } }', {}, 'BAD_USER_INPUT'],
+        ['query($a: String) { articles(first: 1, after: $a) { totalCount } }', { a: b64('newest:[1e400,1]') }, 'INVALID_CURSOR'],
+        ['query($id: ID!) { node(id: $id) { id } }', { id: b64('Foo:1') }, 'INVALID_ID'],
+      ];
+      for (const [query, variables, code] of cases) expect(await codesOf(query, variables), query).toEqual([code]);
+    } finally {
+      await client.dispose();
+      await running.stop();
     }
   });
 
