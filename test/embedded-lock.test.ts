@@ -142,7 +142,7 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
       expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
       const listed = await run(['scripts/apikey.ts', 'list']);
       expect(listed.code, listed.err).toBe(0);
-      expect(listed.out).toMatch(/#1\tADMIN\tnrk_\w+…\tFirst admin \(start-up log\)\tlast used /);
+      expect(listed.out).toMatch(/#1\tADMIN\tnrk_[\w-]+…\tFirst admin \(start-up log\)\tlast used /);
     });
   });
 });
