@@ -3,6 +3,7 @@
 // the same database), rate limits shared by HTTP and graphql-ws, failed key checks throttled per
 // address, and TRUST_PROXY.
 import { createClient, type Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -371,5 +372,30 @@ describe('TRUST_PROXY', () => {
     expect(() => testConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(ConfigError);
     expect(() => testConfig({ TRUST_PROXY: 'not-an-address' })).toThrow(/TRUST_PROXY/);
     expect(testConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+  });
+});
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const redisProbe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+const redisUp = await redisProbe.connect().then(
+  () => true,
+  () => false,
+);
+redisProbe.disconnect();
+
+describe.skipIf(!redisUp)('with Redis', () => {
+  it('failed key checks from one address are counted across gateways', async () => {
+    const overrides = { REDIS_URL, AUTH_FAILURES_PER_MINUTE: '2', TRUST_PROXY: 'loopback' };
+    const [a, b] = [await serve(overrides), await serve(overrides)];
+    await Promise.all([a.frontDoor.ready(), b.frontDoor.ready()]);
+    // An address of this run only (the Redis prefix is per run too).
+    const from = { 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250) + 1}` };
+    const guess = (gateway: RunningGateway) => post(gateway, '{ __typename }', {}, { ...from, authorization: 'Bearer nrk_guess' });
+    expect((await guess(a)).status).toBe(401);
+    expect((await guess(b)).status).toBe(401);
+    const third = await guess(a);
+    expect(third.status).toBe(429);
+    expect(third.body.errors[0].extensions.limit).toBe('auth-failures');
+    expect((await post(b, '{ __typename }', {}, { ...from, ...admin })).status).toBe(429);
   });
 });

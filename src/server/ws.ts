@@ -11,7 +11,7 @@ import { maskedError, toClientError } from '../schema/errors.js';
 import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
-import { liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
+import { databaseUnavailable, liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
 import { createSubscriptionSharing } from './shared-subscriptions.js';
 
 /** Close code for a client that reads too slowly: graphql-ws clients retry it and resume. */
@@ -122,7 +122,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         try {
           viewer = await frontDoor.admit(ctx.extra.authorization, ctx.extra.address);
         } catch (error) {
-          if (!(error instanceof GraphQLError)) throw error;
+          // The key could not be checked (the database is away): 503's error, the socket stays.
+          if (!(error instanceof GraphQLError)) return refuse([withoutHttp(databaseUnavailable(error) ?? maskedError(error))]);
           if (error.extensions.code === 'UNAUTHENTICATED') ctx.extra.socket.close(FORBIDDEN, 'Forbidden: the API key was revoked');
           began.status = (error.extensions.http as { status?: number } | undefined)?.status;
           return refuse([withoutHttp(error)]);
