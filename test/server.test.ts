@@ -44,6 +44,8 @@ describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
     try {
       const migrations = await gateway.db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM _prisma_migrations`;
       expect(Number(migrations[0]!.n)).toBe((await readMigrationList()).migrationDirectories.length);
+      // The first start printed a first ADMIN key; a database that has one gets no other.
+      expect(await gateway.db.prisma.apiKey.findMany({ select: { role: true } })).toEqual([{ role: 'ADMIN' }]);
       const editions = await gateway.db.prisma.edition.count({ where: { slug: 'daily-2025-03-01' } });
       expect(editions).toBe(1);
       const articles = await gateway.db.prisma.article.count();
