@@ -1,44 +1,53 @@
 // Test set-up on real databases: an in-memory PGlite, or a fresh database on the PostgreSQL
 // server of TEST_DATABASE_URL (dropped afterwards). Every SQL statement Prisma sends is recorded.
+// Each one is a copy of a template migrated (and seeded) once per run by test/global-setup.ts.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { readFile } from 'node:fs/promises';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
+import { adminQuery, databaseUrlFor } from './global-setup.js';
 
 export const onPostgres = process.env.TEST_DB === 'postgres';
 
 export type TestDatabase = Database & { statements: string[]; dispose(): Promise<void> };
 
-/** A migrated, empty database for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+function templates() {
+  const provided = inject('templates');
+  const kind = onPostgres ? provided?.postgres : provided?.pglite;
+  if (!kind) throw new Error('No template database: run the tests with `npm test` (vitest --config test/vitest.config.ts).');
+  return kind;
+}
+
+const tarballs = new Map<string, Promise<Blob>>();
+/** A PGlite template's tarball, read once per test file. */
+function tarball(file: string): Promise<Blob> {
+  let blob = tarballs.get(file);
+  if (!blob) tarballs.set(file, (blob = readFile(file).then((bytes) => new Blob([bytes]))));
+  return blob;
+}
+
+/** A migrated database for one test file: empty, or holding the demo newsroom with `demo`. */
+export async function createTestDatabase(options: { demo?: boolean } = {}): Promise<TestDatabase> {
   const statements: string[] = [];
   const onStatement = (sql: string) => statements.push(sql);
+  const template = templates();
+  const source = options.demo ? template.demo : template.empty;
   if (!onPostgres) {
-    const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { onStatement });
-    await applyMigrations(db.adapterFactory);
+    const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { onStatement, loadDataDir: await tarball(source) });
     return Object.assign(db, { statements, dispose: () => db.close() });
   }
   const serverUrl = process.env.TEST_DATABASE_URL!;
   const name = `newsroom_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 }, { onStatement });
-  await applyMigrations(db.adapterFactory);
+  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${source}`);
+  const db = await openDatabase({ kind: 'postgres', url: databaseUrlFor(serverUrl, name), poolSize: 5 }, { onStatement });
   return Object.assign(db, {
     statements,
     async dispose() {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   });
 }
@@ -46,9 +55,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** The URL of a test database on the PostgreSQL server: a second pool on it is another gateway. */
 export async function databaseUrl(test: TestDatabase): Promise<string> {
   const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return databaseUrlFor(process.env.TEST_DATABASE_URL!, name);
 }
 
 /** Redis keys of this test run: nothing collides with another run on the same Redis. */
@@ -96,10 +103,7 @@ export function createTestGateway(db: TestDatabase, config = testConfig()): Test
 
 /** A gateway over a fresh database holding the demo newsroom. */
 export async function createDemoGateway(): Promise<TestGateway> {
-  const { seedDemo } = await import('../prisma/seed.js');
-  const db = await createTestDatabase();
-  await seedDemo(db.prisma);
-  return createTestGateway(db);
+  return createTestGateway(await createTestDatabase({ demo: true }));
 }
 
 export const MAIN_STORY = 'china-tells-ai-leaders-to-avoid-us-travel';

@@ -21,9 +21,7 @@ const logs: LogLine[] = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
 
 beforeAll(async () => {
-  const { seedDemo } = await import('../prisma/seed.js');
-  db = await createTestDatabase();
-  await seedDemo(db.prisma);
+  db = await createTestDatabase({ demo: true });
   editor = await keyHeader(db, 'EDITOR');
   mainStoryId = (await db.prisma.article.findUniqueOrThrow({ where: { slug: MAIN_STORY } })).id;
 });

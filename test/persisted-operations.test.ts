@@ -19,9 +19,7 @@ let allow: TestGateway;
 let only: TestGateway;
 
 beforeAll(async () => {
-  const { seedDemo } = await import('../prisma/seed.js');
-  db = await createTestDatabase();
-  await seedDemo(db.prisma);
+  db = await createTestDatabase({ demo: true });
   allow = createTestGateway(db, testConfig({ RESPONSE_CACHE: 'true', OUTBOX_POLL_MS: '60000' }));
   only = createTestGateway(db, testConfig({ PERSISTED_OPERATIONS: 'only' }));
   await allow.live.ready();

@@ -10,9 +10,7 @@ let editor: Record<string, string>;
 let mainStoryId: number;
 
 beforeAll(async () => {
-  const { seedDemo } = await import('../prisma/seed.js');
-  const db = await createTestDatabase();
-  await seedDemo(db.prisma);
+  const db = await createTestDatabase({ demo: true });
   // No outbox polling in the background: it would add statements to the counts. This gateway's
   // own mutations wake its hub at once (LiveHub.notify).
   gw = createTestGateway(db, testConfig({ RESPONSE_CACHE: 'true', OUTBOX_POLL_MS: '60000' }));

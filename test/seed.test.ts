@@ -2,44 +2,17 @@
 // refuses to mix with existing content, and the generator is deterministic.
 // Runs on an in-memory PGlite; with TEST_DB=postgres (see test/vitest.config.ts), on a fresh
 // database of TEST_DATABASE_URL's server instead.
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_STORY_SLUG, collections as demoCollections, popularity } from '../prisma/demo-content.js';
 import { isEmpty, resetContent, SeedRefusedError, seedDemo, seedGenerated } from '../prisma/seed.js';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
+import { createTestDatabase } from './helpers.js';
 
 const TIMEOUT = 120_000;
 const HOUR = 3_600_000;
 
-async function freshDatabase(): Promise<Database & { dispose(): Promise<void> }> {
-  if (process.env.TEST_DB !== 'postgres' || !process.env.TEST_DATABASE_URL) {
-    const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
-    await applyMigrations(db.adapterFactory);
-    return Object.assign(db, { dispose: () => db.close() });
-  }
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  const name = `newsroom_seed_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 3 });
-  await applyMigrations(db.adapterFactory);
-  return Object.assign(db, {
-    async dispose() {
-      await db.close();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  });
-}
+/** A migrated, empty database (a copy of the run's template: see test/helpers.ts). */
+const freshDatabase = () => createTestDatabase();
 
 async function tableCounts(prisma: PrismaClient) {
   const [sections, authors, tags, media, articles, bylines, articleTags, corrections, editions, placements, collections, items, reads] =

@@ -1,11 +1,26 @@
-// Every test runs on embedded PGlite; with TEST_DATABASE_URL set, all of them run a second time
-// against that PostgreSQL server (each file in a fresh database of its own).
+// Every test runs on embedded PGlite; with TEST_DATABASE_URL set, the files that depend on the
+// database kind run a second time against that PostgreSQL server (each file in a fresh database of
+// its own). test/global-setup.ts migrates and seeds one template per database kind and run; each
+// file starts from a copy of it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const postgresUrl = process.env.TEST_DATABASE_URL;
+
+/**
+ * Files whose tests do not depend on the database kind (schema, configuration, code generation,
+ * input fuzzing, the embedded `npm start`, the browser): they run once, on the PGlite pass.
+ */
+const ONCE = [
+  'test/browser.test.ts',
+  'test/codegen.test.ts',
+  'test/config.test.ts',
+  'test/fuzz.test.ts',
+  'test/schema.test.ts',
+  'test/server.test.ts',
+];
 
 export default defineConfig({
   // graphql 17 resolves, for Node, `import` and `require` alike to index.mjs; Vite would pick the
@@ -14,13 +29,15 @@ export default defineConfig({
   test: {
     root,
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    // PGlite and the WASM schema engine are CPU-heavy; two workers suit a 2-core machine.
-    maxWorkers: 2,
+    // Files spend much of their time waiting (child processes, timers, sockets, the PostgreSQL
+    // server), so a 2-core machine is kept busy by more workers than cores.
+    maxWorkers: 3,
     projects: [
       { extends: true as const, test: { name: 'pglite', env: { TEST_DB: 'pglite' } } },
-      ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+      ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' }, exclude: ONCE } }] : []),
     ],
   },
 });

@@ -28,6 +28,8 @@ export type Database = {
 export type DatabaseOptions = {
   /** Called with every SQL statement Prisma sends (tests count them: the N+1 guard). */
   onStatement?: (sql: string) => void;
+  /** PGlite only: start from this data directory tarball (`dumpDataDir()`) instead of an empty one. */
+  loadDataDir?: Blob;
 };
 
 export async function openDatabase(config: Config['database'], options: DatabaseOptions = {}): Promise<Database> {
@@ -61,7 +63,7 @@ export async function openDatabase(config: Config['database'], options: Database
   }
   // A data directory on disk belongs to one process at a time (see lock.ts).
   const lock = config.dataDir.startsWith('memory://') ? undefined : lockDataDir(config.dataDir);
-  const pglite = new PGlite(config.dataDir);
+  const pglite = new PGlite(config.dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   try {
     await pglite.waitReady;
   } catch (error) {
