@@ -30,9 +30,7 @@ describe.skipIf(!onPostgres)('an anonymous read flood holding every reader conne
   let locker: pg.Client;
 
   beforeAll(async () => {
-    test = await createTestDatabase();
-    const { seedDemo } = await import('../prisma/seed.js');
-    await seedDemo(test.prisma);
+    test = await createTestDatabase({ demo: true });
     editor = await keyHeader(test, 'EDITOR');
     // Deadlines far away: the flood stays blocked until the test lets it go.
     db = await openDatabase({

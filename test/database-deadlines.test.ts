@@ -2,16 +2,13 @@
 // a black-holed network, through a TCP proxy in the test) gives 503 DATABASE_UNAVAILABLE within
 // the configured deadlines, never a hang; a mutation caught mid-transaction leaves nothing
 // half-written; live subscriptions, the outbox relay and the scheduler carry on once it is back.
-import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
-import { globalId, keyHeader, MAIN_STORY, onPostgres, testConfig } from './helpers.js';
+import { createTestDatabase, databaseUrl, globalId, keyHeader, MAIN_STORY, onPostgres, testConfig, type TestDatabase } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const STATEMENT_TIMEOUT_MS = 1000;
@@ -25,26 +22,17 @@ const DEADLINE_MS = 2 * (STATEMENT_TIMEOUT_MS + 1000 + CONNECT_TIMEOUT_MS);
 
 describe.skipIf(!onPostgres)('a PostgreSQL that stops answering (through a TCP proxy that freezes)', () => {
   const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `newsroom_deadlines_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const proxy = new TcpProxy(Number(new URL(serverUrl).port || 5432));
   const logLines: Record<string, any>[] = [];
-  let direct: Database;
+  let direct: TestDatabase;
   let db: Database;
   let gateway: RunningGateway;
   let editor: Record<string, string>;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const directUrl = new URL(serverUrl);
-    directUrl.pathname = `/${name}`;
-    direct = await openDatabase({ kind: 'postgres', url: directUrl.toString(), poolSize: 2 });
-    await applyMigrations(direct.adapterFactory);
-    const { seedDemo } = await import('../prisma/seed.js');
-    await seedDemo(direct.prisma);
+    direct = await createTestDatabase({ demo: true });
+    const directUrl = new URL(await databaseUrl(direct));
     editor = await keyHeader(direct, 'EDITOR');
 
     await proxy.start();
@@ -71,12 +59,8 @@ describe.skipIf(!onPostgres)('a PostgreSQL that stops answering (through a TCP p
     await proxy.restore();
     await gateway?.stop();
     await db?.close();
-    await direct?.close();
+    await direct?.dispose();
     await proxy.close();
-    const cleanup = new pg.Client({ connectionString: serverUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await cleanup.end();
   });
 
   type Outcome = { status: number; code?: string; retryAfter: string | null; ms: number; text: string; data?: any };

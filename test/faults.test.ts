@@ -2,20 +2,17 @@
 // request in flight, a client that never finishes its request, and Redis missing or lost for
 // the rate limiter.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
 import { drainServer } from '../src/server/observability.js';
-import { createTestDatabase, keyHeader, onPostgres, testConfig, type TestDatabase } from './helpers.js';
+import { createTestDatabase, databaseUrl, keyHeader, onPostgres, testConfig, type TestDatabase } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,25 +40,16 @@ function captureLogs() {
 
 describe.skipIf(!onPostgres)('PostgreSQL lost under load (through a TCP proxy)', () => {
   const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `newsroom_faults_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const proxy = new TcpProxy(Number(new URL(serverUrl).port || 5432));
+  let direct: TestDatabase;
   let db: Database;
   let gateway: Gateway;
   let http: Awaited<ReturnType<typeof serve>>;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const direct = new URL(serverUrl);
-    direct.pathname = `/${name}`;
-    const migrator = await openDatabase({ kind: 'postgres', url: direct.toString(), poolSize: 2 });
-    await applyMigrations(migrator.adapterFactory);
-    await migrator.close();
-
+    direct = await createTestDatabase();
     await proxy.start();
-    const proxied = new URL(direct);
+    const proxied = new URL(await databaseUrl(direct));
     proxied.host = `127.0.0.1:${proxy.port}`;
     db = await openDatabase({ kind: 'postgres', url: proxied.toString(), poolSize: 4 });
     gateway = createGateway({ config: testConfig(), db, logger: pino({ level: 'silent' }) });
@@ -71,10 +59,7 @@ describe.skipIf(!onPostgres)('PostgreSQL lost under load (through a TCP proxy)',
     await http?.close();
     await db?.close();
     await proxy.close();
-    const cleanup = new pg.Client({ connectionString: serverUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await cleanup.end();
+    await direct?.dispose();
   });
 
   type Outcome = { status: number; code?: string; ms: number; text: string };

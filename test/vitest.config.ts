@@ -10,17 +10,22 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
 /**
- * Files whose tests do not depend on the database kind (schema, configuration, code generation,
- * input fuzzing, the embedded `npm start`, the browser): they run once, on the PGlite pass.
+ * Files that run on the PGlite pass only: what they test does not depend on the database kind
+ * (schema, configuration, builds, input fuzzing, the browser) or is the embedded database itself.
  */
-const ONCE = [
+const PGLITE_ONLY = [
   'test/browser.test.ts',
+  'test/build.test.ts',
   'test/codegen.test.ts',
   'test/config.test.ts',
+  'test/embedded-lock.test.ts',
   'test/fuzz.test.ts',
+  'test/rooms.test.ts',
   'test/schema.test.ts',
   'test/server.test.ts',
 ];
+/** Files whose every test needs a PostgreSQL server: without one they are reported as skipped. */
+const POSTGRES_ONLY = ['test/database-deadlines.test.ts', 'test/prepared-statements.test.ts'];
 
 export default defineConfig({
   // graphql 17 resolves, for Node, `import` and `require` alike to index.mjs; Vite would pick the
@@ -36,8 +41,8 @@ export default defineConfig({
     // server), so a 2-core machine is kept busy by more workers than cores.
     maxWorkers: 3,
     projects: [
-      { extends: true as const, test: { name: 'pglite', env: { TEST_DB: 'pglite' } } },
-      ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' }, exclude: ONCE } }] : []),
+      { extends: true as const, test: { name: 'pglite', env: { TEST_DB: 'pglite' }, exclude: postgresUrl ? POSTGRES_ONLY : [] } },
+      ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' }, exclude: PGLITE_ONLY } }] : []),
     ],
   },
 });
