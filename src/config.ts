@@ -122,6 +122,18 @@ const schema = z.object({
   RESPONSE_CACHE_MAX_BYTES: int(0, 2 ** 40).default(64 * 1024 * 1024),
   /** `allow`: any document, plus persisted and automatic persisted queries; `only`: the codegen manifest's operations only. */
   PERSISTED_OPERATIONS: z.enum(['allow', 'only']).default('allow'),
+  /** The public site's address: feeds and sitemaps link articles as `${PUBLIC_SITE_URL}/article/{slug}`. */
+  PUBLIC_SITE_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'must be an http(s):// URL without query or fragment')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('http://localhost:4000'),
+  /** The publication's name and language (ISO 639) in feeds and the Google News sitemap. */
+  PUBLIC_SITE_NAME: z.string().min(1).default('The Daily Gateway'),
+  PUBLIC_SITE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language code such as en or en-GB')
+    .default('en'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -195,6 +207,7 @@ function toConfig(c: z.output<typeof schema>) {
       maxBytes: c.RESPONSE_CACHE_MAX_BYTES,
     },
     persistedOperations: c.PERSISTED_OPERATIONS,
+    site: { url: c.PUBLIC_SITE_URL, name: c.PUBLIC_SITE_NAME, language: c.PUBLIC_SITE_LANGUAGE },
     logLevel: c.LOG_LEVEL,
   };
 }
