@@ -1,6 +1,7 @@
 // What the response cache needs to know about the schema, said in GraphQL type names by the
 // module that declares each type: how long its results live, and which cached entities a story
 // event may have made stale. index.ts collects the modules' rules; the server applies them.
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { LiveEvent } from '../newsroom/live.js';
 
 /**
@@ -25,4 +26,16 @@ export function collectCacheRules(modules: CacheRules[]): Required<CacheRules> {
     purge: (event) => modules.flatMap((rules) => rules.purge?.(event) ?? []),
     ttl: Object.assign({}, ...modules.map((rules) => rules.ttl ?? {})),
   };
+}
+
+const typeNames = { article: 'Article', section: 'Section', tag: 'Tag', author: 'Author' } as const;
+
+/**
+ * The cached entity a domain row is in GraphQL results (`{ typename: 'Article', id: <global id> }`),
+ * or its whole type without an id: for what is cached outside GraphQL (feeds), so the same
+ * purges name it.
+ */
+export function domainCacheEntity(kind: keyof typeof typeNames, id?: number): CacheEntity {
+  const typename = typeNames[kind];
+  return id === undefined ? { typename } : { typename, id: encodeGlobalID(typename, id) };
 }

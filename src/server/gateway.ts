@@ -15,6 +15,7 @@ import { badInputPlugins } from './bad-input.js';
 import { frontDoor, type FrontDoor } from './front-door.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { anonymousCapacity } from './database-capacity.js';
+import { useFeeds } from './feeds.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
 import { databaseUnavailable, observability, type Observability } from './observability.js';
@@ -94,6 +95,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       ...badInputPlugins({ suggestions: config.introspection }),
       useLiveEventIds(),
       useFrontPage(),
+      useFeeds({ config, db, frontDoor: door, observability: obs, logger: logger.child({ component: 'feeds' }) }),
       ...persisted.plugins,
       ...cache.plugins,
       capacity.plugin,

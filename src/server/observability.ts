@@ -24,7 +24,7 @@ collectDefaultMetrics({ register: metricsRegistry });
 
 const requestDuration = new Histogram({
   name: 'newsroom_http_request_duration_seconds',
-  help: 'GraphQL HTTP requests by operation and status',
+  help: 'GraphQL HTTP requests (and feeds, operation_type "feed") by operation and status',
   labelNames: ['operation_name', 'operation_type', 'status'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [metricsRegistry],
@@ -107,6 +107,8 @@ export type Observability = {
   recordRequest(record: RequestRecord): void;
   /** The operation yoga noted for a node request it answered (the HTTP cache stores it with the response). */
   operationOf(req: IncomingMessage): RequestOperation | undefined;
+  /** Names a request that is not a GraphQL operation (a feed) for its log line and the duration histogram. */
+  nameRequest(request: Request, operation: RequestOperation): void;
   /** An operation as logs and metrics name it (names past MAX_OPERATION_NAMES count as `other`), for doors without a yoga request (graphql-ws). */
   describeOperation(document: DocumentNode, operationName?: string | null): RequestOperation;
   metricsRegistry: Registry;
@@ -196,7 +198,8 @@ export function observability(options: {
   };
 
   function recordRequest(record: RequestRecord) {
-    const graphql = record.path === GRAPHQL_PATH;
+    // GraphQL operations and named requests (feeds) are traffic; the rest are probes and scrapes.
+    const graphql = record.path === GRAPHQL_PATH || record.operationType === 'feed';
     if (graphql) {
       requestDuration.observe(
         { operation_name: record.operationName ?? 'none', operation_type: record.operationType ?? 'none', status: String(record.status) },
@@ -297,6 +300,9 @@ export function observability(options: {
     operationOf(req) {
       const state = byNodeRequest.get(req);
       return state && { operationName: state.operationName, operationType: state.operationType };
+    },
+    nameRequest(request, operation) {
+      Object.assign(stateOf(request), operation);
     },
     describeOperation(document, operationName) {
       const operation = getOperationAST(document, operationName);
