@@ -11,8 +11,8 @@ import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createTestDatabase, keyHeader, testConfig, type TestDatabase } from './helpers.js';
 
 const SITE = 'https://news.example.org';
-/** Markup, quotes, an ampersand and the end of a CDATA section: escaped in every format. */
-const TRICKY = 'Fish & chips <b>"cheap"</b> ]]> again';
+/** Markup, quotes, an ampersand and two ends of a CDATA section: escaped in every format. */
+const TRICKY = 'Fish & chips <b>"cheap"</b> ]]> again ]]> and again';
 const HOUR = 60 * 60 * 1000;
 
 let db: TestDatabase;
@@ -29,7 +29,8 @@ beforeAll(async () => {
   const sport = await prisma.section.create({ data: { slug: 'sport', name: 'Sport & Games' } });
   const alice = await prisma.author.create({ data: { slug: 'alice', name: 'Alice <Ace> Adams' } });
   const bob = await prisma.author.create({ data: { slug: 'bob', name: 'Bob Brown' } });
-  const climate = await prisma.tag.create({ data: { slug: 'climate', name: 'Climate' } });
+  // A control character (pasted into a name) that XML 1.0 cannot carry, even escaped.
+  const climate = await prisma.tag.create({ data: { slug: 'climate', name: 'Cli\u0007mate' } });
   const football = await prisma.tag.create({ data: { slug: 'football', name: 'Football' } });
   Object.assign(ids, { news: news.id, world: world.id, sport: sport.id, alice: alice.id, climate: climate.id });
   const now = Date.now();
@@ -89,6 +90,8 @@ async function xml(path: string) {
   const response = await get(path);
   expect(response.status, `${path}: ${response.body}`).toBe(200);
   expect(XMLValidator.validate(response.body)).toBe(true);
+  // What XML 1.0 forbids, which the validator lets through.
+  expect(response.body).not.toMatch(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u);
   return response;
 }
 
@@ -133,6 +136,7 @@ describe('site feeds', () => {
     expect(slugsOf(feed.items.map((item: { url: string }) => item.url))).toEqual(PUBLISHED);
     expect(feed.items[0]).toMatchObject({ title: TRICKY, id: `${SITE}/article/tricky`, authors: [{ name: 'Alice <Ace> Adams' }] });
     expect(feed.items[0].author).toBeUndefined();
+    expect(feed.items[0].content_text).toBe('Summary of tricky & more');
     for (const hidden of HIDDEN) expect(response.body).not.toContain(hidden);
   });
 });

@@ -122,7 +122,7 @@ export function useFeeds(options: {
       news: {
         publication: { name: site.name, language: site.language },
         publication_date: article.publishedAt.toISOString(),
-        title: article.headline,
+        title: xmlText(article.headline),
       },
     }));
     const stream = new SitemapStream({ xmlns: { news: true, image: false, video: false, xhtml: false } });
@@ -140,8 +140,8 @@ export function useFeeds(options: {
     const lastModified = newest(articles);
     const feed = new Feed({
       id: `${base}/atom.xml`,
-      title: subject ? `${site.name}: ${subject.name}` : site.name,
-      description: subject?.description ?? (subject ? `The latest from ${subject.name}` : `The latest from ${site.name}`),
+      title: xmlText(subject ? `${site.name}: ${subject.name}` : site.name),
+      description: xmlText(subject?.description ?? (subject ? `The latest from ${subject.name}` : `The latest from ${site.name}`)),
       link: `${site.url}/`,
       language: site.language,
       // Without it the library stamps the current time, and every response would differ.
@@ -154,14 +154,14 @@ export function useFeeds(options: {
     if (subject) keys.add(key(subject.kind, subject.id));
     for (const article of articles) {
       feed.addItem({
-        title: article.headline,
+        title: cdataText(article.headline),
         id: articleUrl(article),
         link: articleUrl(article),
-        description: article.summary ?? undefined,
+        description: article.summary == null ? undefined : cdataText(article.summary),
         date: changedAt(article),
         published: article.publishedAt,
-        author: article.authors.map((author) => ({ name: author.name })),
-        category: [{ name: article.section.name }, ...article.tags.map((tag) => ({ name: tag.name }))],
+        author: article.authors.map((author) => ({ name: xmlText(author.name) })),
+        category: [{ name: xmlText(article.section.name) }, ...article.tags.map((tag) => ({ name: xmlText(tag.name) }))],
       });
       keys.add(key('article', article.id)).add(key('section', article.section.id));
       for (const author of article.authors) keys.add(key('author', author.id));
@@ -243,11 +243,32 @@ function jsonFeed11(feed: Feed, articles: FeedArticle[], language: string): stri
   json.version = 'https://jsonfeed.org/version/1.1';
   json.language = language;
   json.items.forEach((item, i) => {
+    const article = articles[i]!;
+    // The texts as they are (the items' were prepared for XML); the summary is plain text.
+    item.title = article.headline;
+    delete item.content_html;
+    item.content_text = article.summary ?? '';
+    if (article.summary != null) item.summary = article.summary;
     delete item.author;
-    const authors = articles[i]!.authors;
-    if (authors.length) item.authors = authors.map((author) => ({ name: author.name }));
+    if (article.authors.length) item.authors = article.authors.map((author) => ({ name: author.name }));
   });
   return JSON.stringify(json, null, 2);
+}
+
+/** XML 1.0 forbids these characters anywhere, even escaped (control characters pasted into a headline): dropped. */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const xmlText = (text: string) => text.replace(NOT_XML, '');
+
+/**
+ * `feed` writes titles and summaries as CDATA through xml-js, which splits only the first `]]>`
+ * of a text (ending the section there); the others are split here the same way. The feeds test
+ * reads a headline with two of them back.
+ */
+function cdataText(text: string): string {
+  const clean = xmlText(text);
+  const first = clean.indexOf(']]>');
+  if (first < 0) return clean;
+  return clean.slice(0, first + 3) + clean.slice(first + 3).replaceAll(']]>', ']]]]><![CDATA[>');
 }
 
 /** If-None-Match names this entity tag (or `*`); weak tags match too, as a GET's comparison is weak. */
