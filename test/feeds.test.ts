@@ -304,3 +304,60 @@ describe('front door', () => {
     }
   });
 });
+
+describe('many stories (last: it adds 1,001)', () => {
+  it('HEAD answers with the headers of GET and no body', async () => {
+    const got = await get('/feeds/rss.xml');
+    const head = await fetch(`${origin}/feeds/rss.xml`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(got.headers.get('etag'));
+    expect(await head.text()).toBe('');
+  });
+
+  it('a feed costs the same statements for 4 stories as for 50; the news sitemap splits past 1,000', async () => {
+    const statements = async (path: string) => {
+      const before = db.statements.length;
+      expect((await get(path)).status).toBe(200);
+      // Without the live hub's outbox polls, which run meanwhile.
+      return db.statements.slice(before).filter((sql) => !sql.includes('"StoryEvent"')).length;
+    };
+    // The section, the section tree, the articles with their bylines, tags and sections.
+    const few = await statements('/feeds/section/sport/rss.xml');
+    expect(few).toBe(3);
+    const section = await db.prisma.section.findUniqueOrThrow({ where: { slug: 'sport' } });
+    const start = Date.now() - 10 * HOUR;
+    await db.prisma.article.createMany({
+      data: Array.from({ length: 1001 }, (_, i) => ({
+        slug: `bulk-${i}`,
+        headline: `Bulk story ${i}`,
+        status: 'PUBLISHED' as const,
+        sectionId: section.id,
+        publishedAt: new Date(start - i * 1000),
+      })),
+    });
+    const bulk = await db.prisma.article.findMany({ where: { slug: { startsWith: 'bulk-' } }, select: { id: true } });
+    await db.prisma.articleAuthor.createMany({ data: bulk.map((row) => ({ articleId: row.id, authorId: ids.alice! })) });
+    const many = await statements('/feeds/section/sport/rss.xml');
+    expect(many).toBe(few);
+    const feed = await parser.parseString((await xml('/feeds/section/sport/rss.xml')).body);
+    expect(feed.items).toHaveLength(50);
+
+    // 3 + 1,001 stories of the last 48 h: two files, 1,000 and 4.
+    const index = new XMLParser({ isArray: (name) => name === 'sitemap' }).parse((await xml('/sitemap.xml')).body);
+    expect(index.sitemapindex.sitemap.map((entry: { loc: string }) => entry.loc)).toEqual([
+      `${SITE}/sitemaps/news.xml`,
+      `${SITE}/sitemaps/news-2.xml`,
+    ]);
+    const urlsOf = async (path: string) =>
+      slugsOf(
+        new XMLParser({ isArray: (name) => name === 'url' })
+          .parse((await xml(path)).body)
+          .urlset.url.map((url: { loc: string }) => url.loc),
+      );
+    const first = await urlsOf('/sitemaps/news.xml');
+    expect(first).toHaveLength(1000);
+    expect(first.slice(0, 4)).toEqual(['tricky', 'match-report', 'home-news', 'bulk-0']);
+    expect(await urlsOf('/sitemaps/news-2.xml')).toEqual(['bulk-997', 'bulk-998', 'bulk-999', 'bulk-1000']);
+    expect((await get('/sitemaps/news-3.xml')).status).toBe(404);
+  });
+});
