@@ -37,9 +37,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    // Files spend much of their time waiting (child processes, timers, sockets, the PostgreSQL
-    // server), so a 2-core machine is kept busy by more workers than cores.
-    maxWorkers: 3,
+    // PGlite, the schema engine and the child processes some files start are CPU-heavy: on a 2-core
+    // machine a third worker only made the start-up tests (server, migrations) time out when busy.
+    maxWorkers: 2,
     projects: [
       { extends: true as const, test: { name: 'pglite', env: { TEST_DB: 'pglite' }, exclude: postgresUrl ? POSTGRES_ONLY : [] } },
       ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' }, exclude: PGLITE_ONLY } }] : []),
