@@ -7,6 +7,7 @@ import { createLogger } from '../src/logger.js';
 import type { LiveEvent } from '../src/newsroom/live.js';
 import { cacheRules } from '../src/schema/index.js';
 import { surrogateKey } from '../src/server/response-cache.js';
+import { createGateway } from '../src/server/gateway.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createTestDatabase, keyHeader, testConfig, type TestDatabase } from './helpers.js';
 
@@ -359,5 +360,25 @@ describe('many stories (last: it adds 1,001)', () => {
     expect(first.slice(0, 4)).toEqual(['tricky', 'match-report', 'home-news', 'bulk-0']);
     expect(await urlsOf('/sitemaps/news-2.xml')).toEqual(['bulk-997', 'bulk-998', 'bulk-999', 'bulk-1000']);
     expect((await get('/sitemaps/news-3.xml')).status).toBe(404);
+  });
+});
+
+describe('capacity', () => {
+  it('feeds count among MAX_ANONYMOUS_OPERATIONS: beyond it 503 with Retry-After, and the place is given back', async () => {
+    const busy = createGateway({ config: testConfig({ MAX_ANONYMOUS_OPERATIONS: '1' }), db, logger: createLogger('silent') });
+    try {
+      // In-process: all five reach the limit check before the first one's statements are answered.
+      const responses = await Promise.all(Array.from({ length: 5 }, () => busy.yoga.fetch('http://gateway.test/feeds/rss.xml')));
+      const statuses = responses.map((response) => response.status);
+      expect(statuses).toContain(200);
+      expect(statuses).toContain(503);
+      const refused = responses.find((response) => response.status === 503)!;
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await busy.yoga.fetch('http://gateway.test/feeds/rss.xml')).status).toBe(200);
+    } finally {
+      busy.observability.close();
+      await busy.frontDoor.close();
+      await busy.live.stop();
+    }
   });
 });

@@ -13,6 +13,9 @@ export type AnonymousCapacity = {
   plugin: Plugin<Context>;
   /** Anonymous operations executing now. */
   active(): number;
+  /** An anonymous read outside GraphQL (a feed) takes a place: false at the limit; else `leave()` when done. */
+  enter(): boolean;
+  leave(): void;
 };
 
 export function anonymousCapacity(limit: number): AnonymousCapacity {
@@ -35,10 +38,22 @@ export function anonymousCapacity(limit: number): AnonymousCapacity {
       });
     },
   };
-  return { plugin, active: () => active };
+  return {
+    plugin,
+    active: () => active,
+    enter() {
+      if (limit === 0) return true;
+      if (active >= limit) return false;
+      active += 1;
+      return true;
+    },
+    leave() {
+      if (limit > 0) active -= 1;
+    },
+  };
 }
 
-function serverBusy(): GraphQLError {
+export function serverBusy(): GraphQLError {
   return new GraphQLError('The gateway is busy with other readers. Try again shortly.', {
     extensions: { code: 'SERVER_BUSY', http: { status: 503, headers: { 'Retry-After': String(BUSY_RETRY_AFTER_S) } } },
   });

@@ -12,7 +12,8 @@
 // absolute, on PUBLIC_SITE_URL; an article is `${PUBLIC_SITE_URL}/article/{slug}`.
 //
 // A yoga plugin, so each request passes the front door (rate limit per key or address, a bad key
-// is 401) and gets a request id, a log line and a histogram entry like every other request.
+// is 401), counts among MAX_ANONYMOUS_OPERATIONS (503 SERVER_BUSY beyond) and gets a request id,
+// a log line and a histogram entry like every other request.
 // Responses carry an ETag (answered with 304), Last-Modified, the list TTL as Cache-Control and a
 // Surrogate-Key header with the names the GraphQL response cache uses (`Article`, `Article:12`,
 // `Section:3` …), so the story events that purge GraphQL results purge feeds too.
@@ -37,6 +38,7 @@ import {
 } from '../newsroom/feeds.js';
 import { createReader } from '../newsroom/reader.js';
 import { domainCacheEntity } from '../schema/cache-rules.js';
+import { type AnonymousCapacity, serverBusy } from './database-capacity.js';
 import type { FrontDoor } from './front-door.js';
 import { isDatabaseUnavailable, type Observability } from './observability.js';
 import { surrogateKey } from './response-cache.js';
@@ -85,10 +87,12 @@ export function useFeeds(options: {
   config: Config;
   db: Database;
   frontDoor: FrontDoor;
+  /** Feeds read on the anonymous pool, so they count among MAX_ANONYMOUS_OPERATIONS. */
+  capacity: AnonymousCapacity;
   observability: Observability;
   logger: Logger;
 }): Plugin {
-  const { config, db, frontDoor, observability, logger } = options;
+  const { config, db, frontDoor, capacity, observability, logger } = options;
   const site = config.site;
   const maxAge = Math.floor(config.responseCache.listTtlMs / 1000);
   const cacheControl = `public, max-age=${maxAge}, stale-while-revalidate=${maxAge}`;
@@ -189,6 +193,11 @@ export function useFeeds(options: {
       const http = error.extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
       return plain(http?.status ?? 400, error.message, http?.headers);
     }
+    if (!capacity.enter()) {
+      const busy = serverBusy();
+      const http = busy.extensions.http as { status: number; headers: Record<string, string> };
+      return plain(http.status, busy.message, http.headers);
+    }
     let document: Document | undefined;
     try {
       document = await render(route);
@@ -199,6 +208,8 @@ export function useFeeds(options: {
       }
       logger.error({ err: error }, 'rendering a feed failed');
       return plain(500, 'The feed could not be rendered.');
+    } finally {
+      capacity.leave();
     }
     if (!document) return plain(404, 'No such feed: unknown section, tag, author or sitemap file.');
     const etag = `"${createHash('sha256').update(document.body).digest('base64url').slice(0, 27)}"`;

@@ -95,7 +95,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       ...badInputPlugins({ suggestions: config.introspection }),
       useLiveEventIds(),
       useFrontPage(),
-      useFeeds({ config, db, frontDoor: door, observability: obs, logger: logger.child({ component: 'feeds' }) }),
+      useFeeds({ config, db, frontDoor: door, capacity, observability: obs, logger: logger.child({ component: 'feeds' }) }),
       ...persisted.plugins,
       ...cache.plugins,
       capacity.plugin,
