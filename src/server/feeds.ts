@@ -40,6 +40,7 @@ import { createReader } from '../newsroom/reader.js';
 import { domainCacheEntity } from '../schema/cache-rules.js';
 import { type AnonymousCapacity, serverBusy } from './database-capacity.js';
 import type { FrontDoor } from './front-door.js';
+import { etagMatches } from './http-cache.js';
 import { isDatabaseUnavailable, type Observability } from './observability.js';
 import { surrogateKey } from './response-cache.js';
 
@@ -280,15 +281,6 @@ function cdataText(text: string): string {
   const first = clean.indexOf(']]>');
   if (first < 0) return clean;
   return clean.slice(0, first + 3) + clean.slice(first + 3).replaceAll(']]>', ']]]]><![CDATA[>');
-}
-
-/** If-None-Match names this entity tag (or `*`); weak tags match too, as a GET's comparison is weak. */
-function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').some((part) => {
-    const tag = part.trim();
-    return tag === '*' || tag === etag || tag === `W/${etag}`;
-  });
 }
 
 function plain(status: number, message: string, headers: Record<string, string> = {}): Response {

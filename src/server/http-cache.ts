@@ -280,7 +280,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     const age = String(Math.max(0, Math.floor((now - entry.born) / 1000)));
     const ifNoneMatch = req.headers['if-none-match'];
     let status = 200;
-    if (ifNoneMatch !== undefined && entry.etag !== undefined && etagMatches(ifNoneMatch, entry.etag)) {
+    if (entry.etag !== undefined && etagMatches(ifNoneMatch, entry.etag)) {
       status = 304;
       const headers = entry.notModifiedHeaders.slice();
       headers.push('x-request-id', id, 'age', age);
@@ -482,17 +482,25 @@ function isJson(contentType: string | undefined): boolean {
   return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
 }
 
-/** If-None-Match holds this entity tag (or `*`); the plugin's tags are bare hex, clients may quote them. */
-function etagMatches(ifNoneMatch: string, etag: string): boolean {
+/**
+ * If-None-Match holds this entity tag (or `*`), compared weakly as a GET's is. The one matcher of
+ * every 304 the gateway sends (cached GraphQL answers, feeds): the response cache plugin's tags are
+ * bare hex, the feeds' are quoted, clients may quote or weaken either.
+ */
+export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
   if (ifNoneMatch === etag) return true;
+  const wanted = opaqueTag(etag);
   for (const part of ifNoneMatch.split(',')) {
-    let tag = part.trim();
-    if (tag === '*') return true;
-    if (tag.startsWith('W/')) tag = tag.slice(2);
-    if (tag.length >= 2 && tag.startsWith('"') && tag.endsWith('"')) tag = tag.slice(1, -1);
-    if (tag === etag) return true;
+    const tag = part.trim();
+    if (tag === '*' || opaqueTag(tag) === wanted) return true;
   }
   return false;
+}
+
+function opaqueTag(tag: string): string {
+  const strong = tag.startsWith('W/') ? tag.slice(2) : tag;
+  return strong.length >= 2 && strong.startsWith('"') && strong.endsWith('"') ? strong.slice(1, -1) : strong;
 }
 
 /**
