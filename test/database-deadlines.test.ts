@@ -119,6 +119,28 @@ describe.skipIf(!onPostgres)('a PostgreSQL that stops answering (through a TCP p
     expect(after.data.articles.totalCount).toBeGreaterThan(0);
   });
 
+  it('a keyed WebSocket connecting while the database is frozen is closed with 1013 (try again later), not 4403 (refused key)', async () => {
+    const fresh = await keyHeader(direct, 'EDITOR'); // never seen by the gateway: its check needs the database
+    proxy.freeze();
+    try {
+      const code = await new Promise<number>((resolve) => {
+        const client = createClient({
+          url: gateway.url.replace('http', 'ws'),
+          webSocketImpl: WebSocket,
+          connectionParams: fresh,
+          retryAttempts: 0,
+          lazy: true,
+          on: { closed: (event) => resolve((event as { code: number }).code) },
+        });
+        clients.push(client);
+        client.subscribe({ query: '{ __typename }' }, { next() {}, error() {}, complete() {} });
+      });
+      expect(code).toBe(1013);
+    } finally {
+      await thawed();
+    }
+  });
+
   it('a mutation frozen mid-transaction answers 503, and once the database is back nothing of it was written', async () => {
     const article = await direct.prisma.article.findUniqueOrThrow({ where: { slug: MAIN_STORY } });
     const before = {

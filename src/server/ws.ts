@@ -11,11 +11,14 @@ import { maskedError, toClientError } from '../schema/errors.js';
 import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
-import { databaseUnavailable, liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
+import { databaseUnavailable, isDatabaseUnavailable, liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
 import { createSubscriptionSharing } from './shared-subscriptions.js';
 
-/** Close code for a client that reads too slowly: graphql-ws clients retry it and resume. */
-const SLOW_CONSUMER = 1013;
+/**
+ * Close code for a connection to retry: a client that reads too slowly, or a key that cannot be
+ * checked while the database is down. graphql-ws clients retry it (and resume); 4403 they do not.
+ */
+const TRY_AGAIN_LATER = 1013;
 /** Bytes queued to one socket before it counts as too slow. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
@@ -81,8 +84,10 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         try {
           const viewer = await frontDoor.identify(extra.authorization, extra.address);
           extra.unwatch = frontDoor.watch(viewer, () => extra.socket.close(FORBIDDEN, 'Forbidden: the API key was revoked'));
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
+        } catch (error) {
+          // A key that cannot be checked now is not a refused key.
+          if (isDatabaseUnavailable(error)) extra.socket.close(TRY_AGAIN_LATER, 'The database is unavailable: try again shortly');
+          return false; // otherwise graphql-ws closes with 4403 Forbidden
         }
         extra.operations = new Set();
         extra.started = new Map();
@@ -152,7 +157,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       onNext: (ctx) => {
         if (ctx.extra.socket.bufferedAmount > MAX_BUFFERED) {
           logger.warn('closing a WebSocket that reads too slowly');
-          ctx.extra.socket.close(SLOW_CONSUMER, 'Reading too slowly: reconnect and resume');
+          ctx.extra.socket.close(TRY_AGAIN_LATER, 'Reading too slowly: reconnect and resume');
         }
       },
       // Executed (a query or mutation answered, a subscription begun): the operation's log line.
