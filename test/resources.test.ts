@@ -70,6 +70,7 @@ describe('per-client caps', () => {
     expect(streams.map((s) => s.response.status)).toEqual([200, 200, 200]);
     const refused = await openSse(gateway);
     expect(refused.response.status).toBe(429);
+    expect(refused.response.headers.get('retry-after')).toBe('5');
     expect((await refused.response.json()).errors[0].extensions).toMatchObject({ code: 'TOO_MANY_CONNECTIONS', limit: 3 });
     await expect.poll(() => gateway.live.subscriptions, { timeout: 5000, interval: 20 }).toBe(3);
     streams[0]!.close();

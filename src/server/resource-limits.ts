@@ -45,7 +45,8 @@ export function resourceLimits(config: ResourceConfig, clientOf: ClientOf = peer
       endResponse(
         new fetchAPI.Response(JSON.stringify({ errors: [tooManyConnections('SSE streams', config.sseStreamsPerClient)] }), {
           status: 429,
-          headers: { 'content-type': 'application/json; charset=utf-8' },
+          // A place frees when one of the client's streams ends: there is no time to name, so a short back-off.
+          headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(SSE_RETRY_AFTER_S) },
         }),
       );
     },
@@ -104,6 +105,9 @@ class OpenCounts {
     return true;
   }
 }
+
+/** Seconds a client refused for too many SSE streams is asked to wait (Retry-After). */
+const SSE_RETRY_AFTER_S = 5;
 
 function tooManyConnections(what: string, cap: number) {
   return {
