@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../src/db/lock.js';
-import { onPostgres } from './helpers.js';
+import { onPostgres, waitUntilReady } from './helpers.js';
 
 // The lock guards the embedded default only: this runs once, on the PGlite pass.
 describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
@@ -93,16 +93,7 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
       });
       gateway.stdout!.on('data', (chunk) => (output += chunk));
       gateway.stderr!.on('data', (chunk) => (output += chunk));
-      const until = Date.now() + 150_000;
-      while (
-        !(await fetch(`${base}/readyz`).then(
-          (r) => r.status === 200,
-          () => false,
-        ))
-      ) {
-        if (Date.now() > until || gateway.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await waitUntilReady(base, gateway, () => output);
     });
     afterAll(() => {
       if (gateway?.exitCode === null) gateway.kill('SIGKILL');

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
 import { drainServer } from '../src/server/observability.js';
-import { createTestDatabase, databaseUrl, keyHeader, onPostgres, testConfig, type TestDatabase } from './helpers.js';
+import { createTestDatabase, databaseUrl, keyHeader, onPostgres, testConfig, type TestDatabase, waitUntilReady } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -237,16 +237,7 @@ describe('shutdown', () => {
       );
       try {
         const base = `http://127.0.0.1:${port}`;
-        const until = Date.now() + 150_000;
-        while (
-          !(await fetch(`${base}/readyz`).then(
-            (r) => r.status === 200,
-            () => false,
-          ))
-        ) {
-          if (Date.now() > until || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
-          await pause(250);
-        }
+        await waitUntilReady(base, child, () => output);
 
         // A request in flight: headers and half the body sent, the rest after SIGTERM.
         const body = JSON.stringify({ query: '{ articles(first: 1) { totalCount } }' });

@@ -11,7 +11,17 @@ import { ConfigError } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
-import { createDemoGateway, databaseUrl, globalId, keyHeader, MAIN_STORY, onPostgres, testConfig, type TestGateway } from './helpers.js';
+import {
+  createDemoGateway,
+  wsClient,
+  databaseUrl,
+  globalId,
+  keyHeader,
+  MAIN_STORY,
+  onPostgres,
+  testConfig,
+  type TestGateway,
+} from './helpers.js';
 
 let demo: TestGateway;
 /** The same database through another pool: what a second gateway would have (PGlite has one). */
@@ -57,18 +67,6 @@ async function post(gateway: RunningGateway, query: string, variables: Record<st
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-}
-
-function wsClient(gateway: RunningGateway, connectionParams?: Record<string, unknown>) {
-  const client = createClient({
-    url: gateway.url.replace('http', 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(client);
-  return client;
 }
 
 type WsOutcome = { data?: any; errors?: any[]; closed?: number };
@@ -172,11 +170,11 @@ describe('keys on long-lived connections', () => {
     const b = await serve({}, second);
     const draft = await createDraft(a);
     const doomed = await keyHeader(demo.db, 'ADMIN');
-    const [reader, writer, minter] = [wsClient(a, doomed), wsClient(a, doomed), wsClient(a, doomed)];
+    const [reader, writer, minter] = [wsClient(clients, a, doomed), wsClient(clients, a, doomed), wsClient(clients, a, doomed)];
     // Each socket is open and works with the key's rights before the revocation.
     expect((await wsRun(reader, DRAFT, { slug: draft.slug })).data.article.status).toBe('DRAFT');
     for (const client of [writer, minter]) expect((await wsRun(client, '{ viewer { role } }')).data.viewer.role).toBe('ADMIN');
-    const watcher = wsSubscribe(wsClient(a, doomed), STORY_UPDATED, { id: draft.id });
+    const watcher = wsSubscribe(wsClient(clients, a, doomed), STORY_UPDATED, { id: draft.id });
     const stream = await sse(a, STORY_UPDATED, { id: draft.id }, doomed);
     await subscribed(a, 2);
     const keysBefore = await demo.db.prisma.apiKey.count();
@@ -204,14 +202,14 @@ describe('keys on long-lived connections', () => {
     expect(stream.events.at(-1)?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     await subscribed(a, 0);
     // And a new socket with the key is refused at once.
-    expect((await wsRun(wsClient(a, doomed), '{ __typename }')).closed).toBe(4403);
+    expect((await wsRun(wsClient(clients, a, doomed), '{ __typename }')).closed).toBe(4403);
   });
 
   it('a role downgrade takes effect on the next operation; subscriptions begun under the old role end', async () => {
     const gateway = await serve({ KEY_RECHECK_MS: '200' });
     const draft = await createDraft(gateway);
     const editor = await keyHeader(demo.db, 'EDITOR');
-    const client = wsClient(gateway, editor);
+    const client = wsClient(clients, gateway, editor);
     expect((await wsRun(client, DRAFT, { slug: draft.slug })).data.article.status).toBe('DRAFT');
     const watcher = wsSubscribe(client, STORY_UPDATED, { id: draft.id });
     const stream = await sse(gateway, STORY_UPDATED, { id: draft.id }, editor);
@@ -235,10 +233,12 @@ describe('keys on long-lived connections', () => {
   it('a connection whose authorization is not a string is refused with 4403', async () => {
     const gateway = await serve();
     for (const authorization of [42, ['Bearer x'], { bearer: 'x' }, true]) {
-      expect((await wsRun(wsClient(gateway, { authorization }), '{ __typename }')).closed, JSON.stringify(authorization)).toBe(4403);
+      expect((await wsRun(wsClient(clients, gateway, { authorization }), '{ __typename }')).closed, JSON.stringify(authorization)).toBe(
+        4403,
+      );
     }
     // No authorization at all is an anonymous reader.
-    expect((await wsRun(wsClient(gateway, {}), '{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await wsRun(wsClient(clients, gateway, {}), '{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 });
 
@@ -249,7 +249,7 @@ describe('rate limits on every door', () => {
     const reads = async () =>
       (await demo.db.prisma.articleRead.aggregate({ where: { articleId: story.id }, _sum: { count: true } }))._sum.count ?? 0;
     const before = await reads();
-    const client = wsClient(gateway);
+    const client = wsClient(clients, gateway);
     // Two over the socket, four over HTTP: the budget of 6 is spent.
     const RECORD = `mutation($id: ID!) { recordRead(id: $id) }`;
     expect((await wsRun(client, RECORD, { id: globalId('Article', story.id) })).data).toEqual({ recordRead: true });
@@ -273,7 +273,7 @@ describe('rate limits on every door', () => {
     const lines: Record<string, any>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const gateway = await serve({ RATE_LIMIT_PER_MINUTE: '2' }, demo.db, logger);
-    const client = wsClient(gateway);
+    const client = wsClient(clients, gateway);
     const requests = () => lines.filter((line) => line.msg === 'request' && line.method === 'WS');
     const histogram = async () =>
       (await gateway.observability.metricsRegistry.getSingleMetricAsString('newsroom_http_request_duration_seconds'))
@@ -330,7 +330,7 @@ describe('rate limits on every door', () => {
     // A real key from that address waits too; anonymous reading goes on.
     expect((await post(gateway, '{ __typename }', {}, admin)).status).toBe(429);
     expect((await post(gateway, '{ __typename }')).status).toBe(200);
-    expect((await wsRun(wsClient(gateway, admin), '{ __typename }')).closed).toBe(4403);
+    expect((await wsRun(wsClient(clients, gateway, admin), '{ __typename }')).closed).toBe(4403);
     // Another gateway (another process's memory) has its own count without Redis.
     expect((await post(await serve(), '{ viewer { role } }', {}, admin)).status).toBe(200);
   });

@@ -1,9 +1,12 @@
 // Test set-up on real databases: an in-memory PGlite, or a fresh database on the PostgreSQL
 // server of TEST_DATABASE_URL (dropped afterwards). Every SQL statement Prisma sends is recorded.
 // Each one is a copy of a template migrated (and seeded) once per run by test/global-setup.ts.
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createClient, type Client } from 'graphql-ws';
 import { inject } from 'vitest';
+import WebSocket from 'ws';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
@@ -117,3 +120,30 @@ export async function keyHeader(db: Database, role: 'WRITER' | 'EDITOR' | 'ADMIN
 }
 
 export const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
+
+/** A graphql-ws client of a gateway on a real port that never retries; added to `clients`, which the test file disposes. */
+export function wsClient(clients: Client[], gateway: { url: string }, connectionParams?: Record<string, unknown>): Client {
+  const client = createClient({
+    url: gateway.url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** Waits until a gateway process at `base` answers /readyz with 200; fails with its output when it exits first or takes over 150 s. */
+export async function waitUntilReady(base: string, child: ChildProcess, output: () => string): Promise<void> {
+  const until = Date.now() + 150_000;
+  while (
+    !(await fetch(`${base}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > until || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

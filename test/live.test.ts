@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { LiveStoriesDocument } from '../src/generated/graphql/graphql.js';
 import { createLogger } from '../src/logger.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
-import { createDemoGateway, globalId, keyHeader, testConfig, type TestGateway } from './helpers.js';
+import { createDemoGateway, wsClient, globalId, keyHeader, testConfig, type TestGateway } from './helpers.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 let demo: TestGateway;
@@ -42,18 +42,6 @@ async function serve(overrides: Record<string, string> = {}) {
   });
   running.push(gateway);
   return gateway;
-}
-
-function wsClient(gateway: RunningGateway, connectionParams?: Record<string, unknown>) {
-  const client = createClient({
-    url: gateway.url.replace('http', 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(client);
-  return client;
 }
 
 /** Subscribes and collects results until `count` arrived (or the timeout). */
@@ -116,9 +104,9 @@ const PUBLISHED = `subscription($section: String, $after: ID) {
 describe('graphql-ws', () => {
   it('pushes a story the moment it is published, with its event id, filtered by section', async () => {
     const gateway = await serve();
-    const all = collect(wsClient(gateway), PUBLISHED);
-    const sport = collect(wsClient(gateway), PUBLISHED, { section: 'sport' });
-    const world = collect(wsClient(gateway), PUBLISHED, { section: 'world' });
+    const all = collect(wsClient(clients, gateway), PUBLISHED);
+    const sport = collect(wsClient(clients, gateway), PUBLISHED, { section: 'sport' });
+    const world = collect(wsClient(clients, gateway), PUBLISHED, { section: 'world' });
     await subscribed(gateway, 3);
     const story = await publishStory(gateway);
     const [first] = await all.waitFor(1);
@@ -137,13 +125,13 @@ describe('graphql-ws', () => {
 
   it('resumes after a reconnect: missed events first, in order, no duplicates, then live', async () => {
     const gateway = await serve();
-    const first = collect(wsClient(gateway), PUBLISHED);
+    const first = collect(wsClient(clients, gateway), PUBLISHED);
     await subscribed(gateway, 1);
     await publishStory(gateway);
     const [seen] = await first.waitFor(1);
     await first.stop();
     const missed = [await publishStory(gateway), await publishStory(gateway)];
-    const resumed = collect(wsClient(gateway), PUBLISHED, { after: seen.data.storiesPublished.eventId });
+    const resumed = collect(wsClient(clients, gateway), PUBLISHED, { after: seen.data.storiesPublished.eventId });
     await resumed.waitFor(2);
     const live = await publishStory(gateway);
     const results = await resumed.waitFor(3);
@@ -162,7 +150,7 @@ describe('graphql-ws', () => {
     });
     gateway.live.notify();
     const resumed = collect(
-      wsClient(gateway),
+      wsClient(clients, gateway),
       `subscription($id: ID!, $after: ID) { storyUpdated(id: $id, after: $after) { eventId type } }`,
       {
         id: globalId('Article', main.id),
@@ -180,8 +168,8 @@ describe('graphql-ws', () => {
     const gateway = await serve();
     const story = await publishStory(gateway);
     const query = `subscription($id: ID!) { storyUpdated(id: $id, preview: true) { type article { status headline } } }`;
-    const anonymous = collect(wsClient(gateway), query, { id: story.id });
-    const staff = collect(wsClient(gateway, { authorization: editor.authorization }), query, { id: story.id });
+    const anonymous = collect(wsClient(clients, gateway), query, { id: story.id });
+    const staff = collect(wsClient(clients, gateway, { authorization: editor.authorization }), query, { id: story.id });
     await subscribed(gateway, 2);
     const response = await demo.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
@@ -198,9 +186,9 @@ describe('graphql-ws', () => {
 
   it('refuses a bad key and limits subscriptions per connection', async () => {
     const gateway = await serve({ SUBSCRIPTIONS_PER_CONNECTION: '2' });
-    const bad = collect(wsClient(gateway, { authorization: 'Bearer nrk_nope' }), PUBLISHED);
+    const bad = collect(wsClient(clients, gateway, { authorization: 'Bearer nrk_nope' }), PUBLISHED);
     await expect.poll(() => (bad.error() as { code?: number } | undefined)?.code, { timeout: 5000 }).toBe(4403);
-    const client = wsClient(gateway);
+    const client = wsClient(clients, gateway);
     const a = collect(client, PUBLISHED);
     const b = collect(client, PUBLISHED);
     const c = collect(client, PUBLISHED);
@@ -211,13 +199,13 @@ describe('graphql-ws', () => {
 
   it("with PERSISTED_OPERATIONS=only runs the manifest's subscriptions (as text or by hash) and refuses others", async () => {
     const gateway = await serve({ PERSISTED_OPERATIONS: 'only' });
-    const adHoc = collect(wsClient(gateway), PUBLISHED);
+    const adHoc = collect(wsClient(clients, gateway), PUBLISHED);
     await expect.poll(() => JSON.stringify(adHoc.error() ?? ''), { timeout: 5000 }).toContain('PERSISTED_QUERY_ONLY');
     const hash = (LiveStoriesDocument.__meta__!.hash as string).replace(/^sha256:/, '');
-    const unknown = collect(wsClient(gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } });
+    const unknown = collect(wsClient(clients, gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } });
     await expect.poll(() => JSON.stringify(unknown.error() ?? ''), { timeout: 5000 }).toContain('PERSISTED_QUERY_NOT_IN_LIST');
-    const asText = collect(wsClient(gateway), LiveStoriesDocument.toString());
-    const byHash = collect(wsClient(gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: hash } });
+    const asText = collect(wsClient(clients, gateway), LiveStoriesDocument.toString());
+    const byHash = collect(wsClient(clients, gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: hash } });
     await subscribed(gateway, 2);
     // The editors' tool writes through a gateway that accepts its mutations; this one only serves readers.
     const story = await publishStory(demo);
@@ -236,7 +224,7 @@ describe('graphql-ws', () => {
     slow.send(JSON.stringify({ type: 'connection_init' }));
     await new Promise((resolve) => slow.once('message', resolve));
     slow.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PUBLISHED } }));
-    const fast = collect(wsClient(gateway), PUBLISHED);
+    const fast = collect(wsClient(clients, gateway), PUBLISHED);
     await subscribed(gateway, 2);
     slow.pause();
     const stories = [];
@@ -248,7 +236,7 @@ describe('graphql-ws', () => {
 
   it('delivers stories the scheduler publishes', async () => {
     const gateway = await serve({ SCHEDULER_INTERVAL_MS: '200' });
-    const subscriber = collect(wsClient(gateway), PUBLISHED);
+    const subscriber = collect(wsClient(clients, gateway), PUBLISHED);
     await subscribed(gateway, 1);
     const draft = await demo.db.prisma.article.create({
       data: {
@@ -342,7 +330,7 @@ describe('across gateways', () => {
     // Polling is slowed to a minute: only Redis can deliver within the test's few seconds.
     const a = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
     const b = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
-    const onB = collect(wsClient(b), PUBLISHED);
+    const onB = collect(wsClient(clients, b), PUBLISHED);
     await subscribed(b, 1);
     const started = Date.now();
     const story = await publishStory(a);
@@ -354,7 +342,7 @@ describe('across gateways', () => {
   it('without Redis, gateways still deliver what is committed by polling the outbox', async () => {
     const a = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });
     const b = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });
-    const onB = collect(wsClient(b), PUBLISHED);
+    const onB = collect(wsClient(clients, b), PUBLISHED);
     await subscribed(b, 1);
     const story = await publishStory(a);
     const [event] = await onB.waitFor(1, 5000);
