@@ -7,23 +7,35 @@ import { Redis } from 'ioredis';
 import type { Prisma, PrismaClient, StoryEventType } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { createChannel, fellBehind, type Channel } from './channel.js';
+import type { EventSubject } from './events.js';
 
-export type LiveEvent = {
+/** An outbox event (see events.ts) as the hub fans it out, with what decides who receives it. */
+export type LiveEvent = EventSubject & {
   id: number;
   type: StoryEventType;
   at: Date;
-  articleId: number | null;
-  editionId: number | null;
-  /** The article as it is now: status, kind, section and tags decide who gets the event. */
-  article: { status: string; kind: string; sectionId: number; tagIds: number[] } | null;
+  /**
+   * The article as it is now: status, kind, section, tags and the collections holding it decide
+   * who gets the event.
+   */
+  article: { status: string; kind: string; sectionId: number; tagIds: number[]; collectionIds: number[] } | null;
 };
 
 /**
  * Whether an event may change which lists hold its article: publishing, unpublishing and edits
  * (section, tags, kind, headline) may; a correction changes the story itself, never its lists.
  */
-export function mayMoveArticle(event: LiveEvent): boolean {
+export function mayMoveArticle(event: Pick<EventSubject, 'type' | 'articleId'>): boolean {
   return event.articleId != null && event.type !== 'CORRECTED';
+}
+
+/**
+ * Whether an event may change which articles a list filtered by section, tag or author holds:
+ * lists name them by slug (and a section's list includes its subsections), so a create, rename,
+ * move or delete of one may refile articles among lists.
+ */
+export function mayRefileArticles(event: Pick<EventSubject, 'type'>): boolean {
+  return /^(SECTION|TAG|AUTHOR)_/.test(event.type);
 }
 
 /** Events a subscriber may fall behind by before it is cut off (it can resume by id). */
@@ -224,11 +236,27 @@ export class LiveHub {
     const articles = articleIds.length
       ? await this.prisma.article.findMany({
           where: { id: { in: articleIds } },
-          select: { id: true, status: true, kind: true, sectionId: true, tags: { select: { tagId: true } } },
+          select: {
+            id: true,
+            status: true,
+            kind: true,
+            sectionId: true,
+            tags: { select: { tagId: true } },
+            collectionItems: { select: { collectionId: true } },
+          },
         })
       : [];
     const byId = new Map(
-      articles.map((a) => [a.id, { status: a.status, kind: a.kind, sectionId: a.sectionId, tagIds: a.tags.map((t) => t.tagId) }]),
+      articles.map((a) => [
+        a.id,
+        {
+          status: a.status,
+          kind: a.kind,
+          sectionId: a.sectionId,
+          tagIds: a.tags.map((t) => t.tagId),
+          collectionIds: a.collectionItems.map((c) => c.collectionId),
+        },
+      ]),
     );
     return rows.map((r) => ({
       id: r.id,
@@ -236,6 +264,10 @@ export class LiveHub {
       at: r.createdAt,
       articleId: r.articleId,
       editionId: r.editionId,
+      sectionId: r.sectionId,
+      collectionId: r.collectionId,
+      tagId: r.tagId,
+      authorId: r.authorId,
       article: r.articleId ? (byId.get(r.articleId) ?? null) : null,
     }));
   }

@@ -5,7 +5,7 @@ import { encodeGlobalID, resolveCursorConnection, resolveOffsetConnection, type 
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { articleWhere, mostReadCount, mostReadPage, newestPage, type ArticleFilter } from '../newsroom/articles.js';
-import { mayMoveArticle } from '../newsroom/live.js';
+import { mayMoveArticle, mayRefileArticles } from '../newsroom/live.js';
 import type { PopularityWindow } from '../newsroom/popularity.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -235,6 +235,8 @@ builder.queryFields((t) => ({
 export const articleCacheRules: CacheRules = {
   ttl: { ArticleConnection: 'list' },
   purge(event) {
+    // A section, tag or author renamed or moved: lists filtered by its slug hold other articles.
+    if (mayRefileArticles(event)) return [{ typename: 'Article' }, { typename: 'ArticleEdge' }];
     if (event.articleId == null) return [];
     const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
     // Any list of articles may gain or lose it (latest, section/tag/author pages, most popular,

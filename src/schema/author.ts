@@ -3,6 +3,7 @@ import * as enums from '../generated/prisma/enums.js';
 import { createAuthor, updateAuthor } from '../newsroom/catalog.js';
 import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
+import { type CacheRules, objectPurge } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
@@ -74,3 +75,7 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+export const authorCacheRules: CacheRules = {
+  purge: (event) => (event.type.startsWith('AUTHOR_') ? objectPurge('Author', event.authorId) : []),
+};

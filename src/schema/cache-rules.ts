@@ -1,8 +1,9 @@
 // What the response cache needs to know about the schema, said in GraphQL type names by the
 // module that declares each type: how long its results live, and which cached entities a story
-// event may have made stale. index.ts collects the modules' rules; the server applies them.
-import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { LiveEvent } from '../newsroom/live.js';
+// event may have made stale. index.ts collects the modules' rules into `surrogateKeysToPurge`,
+// the one mapping from an outbox event to what it purges (the gateway's caches, the CDN purger).
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import type { EventSubject } from '../newsroom/events.js';
 
 /**
  * A cached entity. The cache records, per result, each object with an id (`Article:<global id>`,
@@ -16,7 +17,7 @@ export type CacheTtl = 'list' | 'popular';
 
 export type CacheRules = {
   /** The entities of this module's types that a story event may have made stale. */
-  purge?: (event: LiveEvent) => CacheEntity[];
+  purge?: (event: EventSubject) => CacheEntity[];
   /** TTLs by schema coordinate (`ArticleConnection`, `Query.mostPopular`); the rest get the default. */
   ttl?: Record<string, CacheTtl>;
 };
@@ -26,6 +27,28 @@ export function collectCacheRules(modules: CacheRules[]): Required<CacheRules> {
     purge: (event) => modules.flatMap((rules) => rules.purge?.(event) ?? []),
     ttl: Object.assign({}, ...modules.map((rules) => rules.ttl ?? {})),
   };
+}
+
+/**
+ * The surrogate key of an entity: `Article:12` for one with a Relay global id (or a plain id),
+ * the bare type name (`Article`) for a type. Responses list these in `Surrogate-Key`.
+ */
+export function surrogateKey(entity: { typename: string; id?: string | number }): string {
+  if (entity.id == null) return entity.typename;
+  try {
+    return `${entity.typename}:${decodeGlobalID(String(entity.id)).id}`;
+  } catch {
+    return `${entity.typename}:${entity.id}`;
+  }
+}
+
+/**
+ * The purge of an editorial object's event (collection, section, tag, author): the object, and
+ * its whole type, since a cached "not found" (`tag(slug:)` → null) or empty list of it is
+ * recorded under the bare type name and a create, rename or move may fill it.
+ */
+export function objectPurge(typename: string, id: number | null): CacheEntity[] {
+  return id == null ? [{ typename }] : [{ typename }, { typename, id: encodeGlobalID(typename, id) }];
 }
 
 const typeNames = { article: 'Article', section: 'Section', tag: 'Tag', author: 'Author' } as const;

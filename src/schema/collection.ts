@@ -3,6 +3,7 @@ import { createCollection, setCollectionItems } from '../newsroom/catalog.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
+import { type CacheRules, objectPurge } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
@@ -68,3 +69,7 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+export const collectionCacheRules: CacheRules = {
+  purge: (event) => (event.type.startsWith('COLLECTION_') ? objectPurge('Collection', event.collectionId) : []),
+};

@@ -134,8 +134,9 @@ builder.mutationFields((t) => ({
 
 export const editionCacheRules: CacheRules = {
   purge(event) {
-    // Placements changed; editions are few, so all of them (and empty edition lists) go.
-    if (event.type === 'EDITION_UPDATED') return [{ typename: 'Edition' }, { typename: 'EditionEdge' }];
+    // Created, or placements changed; editions are few, so all of them (and empty edition lists,
+    // and `edition(date:)` → null) go.
+    if (event.type === 'EDITION_UPDATED' || event.type === 'EDITION_CREATED') return [{ typename: 'Edition' }, { typename: 'EditionEdge' }];
     // An edition's placements list only published articles.
     return mayMoveArticle(event) ? [{ typename: 'EditionPlacement' }] : [];
   },

@@ -1,23 +1,42 @@
 // Every domain module registers its types on the one builder; importing them builds the schema.
 // The modules' response-cache rules are collected here for the server.
 import { lexicographicSortSchema } from 'graphql';
+import type { EventSubject } from '../newsroom/events.js';
 import { builder } from './builder.js';
 import { articleCacheRules } from './article.js';
 import './api-key.js';
 import './article-editing.js';
-import { collectCacheRules } from './cache-rules.js';
+import { collectCacheRules, surrogateKey } from './cache-rules.js';
 import './error-types.js';
-import './author.js';
-import './collection.js';
+import { authorCacheRules } from './author.js';
+import { collectionCacheRules } from './collection.js';
 import { editionCacheRules } from './edition.js';
 import { popularityCacheRules } from './popularity.js';
 import { searchCacheRules } from './search.js';
-import './section.js';
+import { sectionCacheRules } from './section.js';
 import './subscription.js';
-import './tag.js';
+import { tagCacheRules } from './tag.js';
 
 export const schema = builder.toSchema();
 /** The schema as printed to schema/schema.graphql: sorted, so diffs stay readable. */
 export const sortedSchema = lexicographicSortSchema(schema);
 /** TTLs and purge rules for the response cache, from the modules that declare the types. */
-export const cacheRules = collectCacheRules([articleCacheRules, editionCacheRules, popularityCacheRules, searchCacheRules]);
+export const cacheRules = collectCacheRules([
+  articleCacheRules,
+  authorCacheRules,
+  collectionCacheRules,
+  editionCacheRules,
+  popularityCacheRules,
+  searchCacheRules,
+  sectionCacheRules,
+  tagCacheRules,
+]);
+
+/**
+ * The surrogate keys an outbox event purges (`Article`, `Article:12`, `Collection:3` …), the
+ * names responses carry in `Surrogate-Key`. The one mapping from events to purges: the
+ * gateway's response and HTTP caches purge by it, and so must a CDN purger.
+ */
+export function surrogateKeysToPurge(event: EventSubject): string[] {
+  return [...new Set(cacheRules.purge(event).map(surrogateKey))].sort();
+}

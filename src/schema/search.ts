@@ -2,7 +2,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { findArticlesInOrder } from '../newsroom/articles.js';
-import { mayMoveArticle } from '../newsroom/live.js';
+import { mayMoveArticle, mayRefileArticles } from '../newsroom/live.js';
 import { countSearch, RANKED_MATCHES, searchArticles } from '../newsroom/search.js';
 import type { Article as ArticleRow } from '../generated/prisma/client.js';
 import { Article, ArticleFilterInput } from './article.js';
@@ -70,5 +70,5 @@ builder.queryFields((t) => ({
 
 export const searchCacheRules: CacheRules = {
   ttl: { SearchConnection: 'list' },
-  purge: (event) => (mayMoveArticle(event) ? [{ typename: 'SearchEdge' }] : []),
+  purge: (event) => (mayMoveArticle(event) || mayRefileArticles(event) ? [{ typename: 'SearchEdge' }] : []),
 };

@@ -3,6 +3,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createSection, deleteSection, updateSection } from '../newsroom/catalog.js';
 import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
+import { type CacheRules, objectPurge } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
@@ -88,3 +89,7 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+export const sectionCacheRules: CacheRules = {
+  purge: (event) => (event.type.startsWith('SECTION_') ? objectPurge('Section', event.sectionId) : []),
+};

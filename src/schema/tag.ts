@@ -3,6 +3,7 @@ import * as enums from '../generated/prisma/enums.js';
 import { createTag, updateTag } from '../newsroom/catalog.js';
 import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
+import { type CacheRules, objectPurge } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
@@ -75,3 +76,7 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+export const tagCacheRules: CacheRules = {
+  purge: (event) => (event.type.startsWith('TAG_') ? objectPurge('Tag', event.tagId) : []),
+};

@@ -5,34 +5,27 @@
 // Purging: story events. Every gateway drains the committed outbox itself (LiveHub), so every
 // instance purges its own cache on every event; nothing is shared between gateways and nothing
 // has to be broadcast. Which entities an event purges and which results get which TTL, the
-// schema says (`rules`, declared beside the types they name). What events do not cover (read
-// counts, sections, authors, tags, collections, new editions) lives at most its TTL.
+// schema says (`rules`, declared beside the types they name; `surrogateKeysToPurge` in
+// src/schema/index.ts is the same mapping as surrogate keys). Every editorial object writes
+// events (articles, editions, collections, sections, tags, authors); what events do not cover
+// (read counts behind Most Popular) lives at most its TTL.
 //
 // HTTP: cached results carry `ETag` / `Last-Modified` (the plugin answers `If-None-Match` with
 // 304), `Cache-Control: public, max-age, stale-while-revalidate`, `Age` on hits and a
 // `Surrogate-Key` header listing the response's entities (`Article:12 Section:3 …`) so a CDN can
 // purge by the same keys. Keyed responses are `private, no-store`; anything else `no-store`.
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LiveHub } from '../newsroom/live.js';
-import type { CacheRules } from '../schema/cache-rules.js';
+import { type CacheRules, surrogateKey } from '../schema/cache-rules.js';
 
-type Entity = { typename: string; id?: string | number };
 type Headers = Record<string, string>;
 
-/** `Article:12` for an entity with a Relay global id, the bare type name for a type. */
-export function surrogateKey(entity: Entity): string {
-  if (entity.id == null) return entity.typename;
-  try {
-    return `${entity.typename}:${decodeGlobalID(String(entity.id)).id}`;
-  } catch {
-    return `${entity.typename}:${entity.id}`;
-  }
-}
+// Declared beside the cache rules (the schema's side); re-exported for the transport's callers.
+export { surrogateKey };
 
 /** Surrogate keys purged by a story event, or `all` when the whole cache was dropped. */
 export type Purge = ReadonlySet<string> | 'all';
