@@ -5,7 +5,9 @@
 // Both seeders write explicit ids (so relations are written without reading anything back), run in
 // one transaction (all or nothing), refuse a database that already has content unless asked to
 // reset it, and finish by moving the id sequences past the rows they wrote.
+import { DEMO_JOB } from '../src/db/seeding.js';
 import type { Prisma, PrismaClient } from '../src/generated/prisma/client.js';
+import { type LogFollower, writeWithEvents } from '../src/newsroom/events.js';
 import { refreshPopularity } from '../src/newsroom/popularity.js';
 import * as demo from './demo-content.js';
 import { NewsroomGenerator } from './generator.js';
@@ -50,6 +52,8 @@ export { isEmpty } from '../src/db/seeding.js';
  */
 export async function resetContent(prisma: Db): Promise<void> {
   await prisma.$executeRawUnsafe(`TRUNCATE ${CONTENT_TABLES.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
+  // The content is no longer the demo's: nothing keeps it fresh.
+  await prisma.$executeRaw`DELETE FROM "JobRun" WHERE job = ${DEMO_JOB}`;
 }
 
 async function hasContent(db: Db): Promise<boolean> {
@@ -122,8 +126,59 @@ export async function seedDemo(prisma: PrismaClient, options: { reset?: boolean;
       await tx.articleRead.createMany({ data: plan.reads });
       await refreshPopularity(tx, now);
       await resetSequences(tx);
+      // Marks the database as the demo's, for freshenDemo (start-up finds it without loading this module).
+      await tx.$executeRaw`INSERT INTO "JobRun" (job, "lastRunAt") VALUES (${DEMO_JOB}, ${now})
+        ON CONFLICT (job) DO UPDATE SET "lastRunAt" = EXCLUDED."lastRunAt"`;
     },
     { maxWait: 30_000, timeout: 300_000 },
+  );
+}
+
+/**
+ * Keeps a demo newsroom alive on any date, however long ago it was seeded: its stories keep
+ * being read (the hourly reads of the last 7 days up to `now` are topped up, so Most Popular of
+ * any window up to a week holds its nine) and the paper has a daily e-paper for today (in the
+ * paper's time zone), laid out as its newest edition was. Idempotent: what exists is left alone,
+ * so any number of gateways may run it at once. Writes EDITION_UPDATED when it adds an edition.
+ * Does nothing on a database the demo was not loaded into.
+ */
+export async function freshenDemo(target: { prisma: PrismaClient; live: LogFollower }, now = new Date()): Promise<void> {
+  await writeWithEvents(
+    target,
+    async (tx, append) => {
+      const marker = await tx.jobRun.findUnique({ where: { job: DEMO_JOB } });
+      if (!marker) return;
+      const ids = new Map(
+        (await tx.article.findMany({ where: { slug: { in: [...demo.popularity] } }, select: { id: true, slug: true } })).map((a) => [
+          a.slug,
+          a.id,
+        ]),
+      );
+      const reads = demoReads(now, (slug) => ids.get(slug));
+      await tx.articleRead.createMany({ data: reads, skipDuplicates: true });
+      await refreshPopularity(tx, now);
+
+      const today = pktDate(now);
+      const date = new Date(`${today}T00:00:00Z`);
+      const exists = await tx.edition.findUnique({ where: { kind_date: { kind: 'DAILY', date } }, select: { id: true } });
+      if (exists) return;
+      const newest = await tx.edition.findFirst({
+        where: { kind: 'DAILY', date: { lt: date } },
+        orderBy: { date: 'desc' },
+        select: { placements: { select: { articleId: true, page: true, position: true } } },
+      });
+      const label = new Intl.DateTimeFormat('en-US', { month: 'long', day: '2-digit', year: 'numeric', timeZone: 'UTC' }).format(date);
+      const created = await tx.edition.createManyAndReturn({
+        data: [{ slug: `daily-${today}`, name: `E-Paper | ${label}`, kind: 'DAILY', date }],
+        skipDuplicates: true, // another gateway got there first
+        select: { id: true },
+      });
+      const editionId = created[0]?.id;
+      if (editionId === undefined) return;
+      await tx.editionPlacement.createMany({ data: (newest?.placements ?? []).map((p) => ({ ...p, editionId })) });
+      await append({ type: 'EDITION_UPDATED', editionId });
+    },
+    { timeout: 60_000 },
   );
 }
 
@@ -282,19 +337,7 @@ export function planDemo(now: Date) {
     c.items.map((slug, position) => ({ collectionId: i + 1, articleId: articleId(slug), position: position + 1 })),
   );
 
-  // Reads: one row per article per hour for the last 7 days (168 buckets ending with the current
-  // hour). A constant per-article base plus the same hourly swing for all keeps the order identical
-  // for any window.
-  const nowHour = Math.floor(now.getTime() / HOUR) * HOUR;
-  const reads: Prisma.ArticleReadCreateManyInput[] = [];
-  demo.popularity.forEach((slug, rank) => {
-    const base = 10 + 20 * (demo.popularity.length - rank);
-    const id = articleId(slug);
-    for (let h = 0; h < 168; h++) {
-      const bucket = nowHour - h * HOUR;
-      reads.push({ articleId: id, bucket: new Date(bucket), count: base + DIURNAL[pktHour(bucket)] });
-    }
-  });
+  const reads = demoReads(now, articleId);
 
   return {
     sections,
@@ -311,6 +354,26 @@ export function planDemo(now: Date) {
     collectionItems,
     reads,
   };
+}
+
+/**
+ * The demo's reads: one row per article of `demo.popularity` per hour for the last 7 days (168
+ * buckets ending with the hour of `now`). A constant per-article base plus the same hourly swing
+ * for all keeps the order identical for any window. Articles `idOf` does not know are left out.
+ */
+function demoReads(now: Date, idOf: (slug: string) => number | undefined): Prisma.ArticleReadCreateManyInput[] {
+  const nowHour = Math.floor(now.getTime() / HOUR) * HOUR;
+  const reads: Prisma.ArticleReadCreateManyInput[] = [];
+  demo.popularity.forEach((slug, rank) => {
+    const base = 10 + 20 * (demo.popularity.length - rank);
+    const id = idOf(slug);
+    if (id === undefined) return;
+    for (let h = 0; h < 168; h++) {
+      const bucket = nowHour - h * HOUR;
+      reads.push({ articleId: id, bucket: new Date(bucket), count: base + DIURNAL[pktHour(bucket)]! });
+    }
+  });
+  return reads;
 }
 
 // ── Generator ───────────────────────────────────────────────────────────────────────────────────

@@ -134,6 +134,18 @@ const schema = z.object({
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language code such as en or en-GB')
     .default('en'),
+  /** The paper's home time zone (IANA): the demo site prints times and dates "today's" edition in it. */
+  PUBLIC_SITE_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Karachi or Europe/London')
+    .default('Asia/Karachi'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -207,7 +219,7 @@ function toConfig(c: z.output<typeof schema>) {
       maxBytes: c.RESPONSE_CACHE_MAX_BYTES,
     },
     persistedOperations: c.PERSISTED_OPERATIONS,
-    site: { url: c.PUBLIC_SITE_URL, name: c.PUBLIC_SITE_NAME, language: c.PUBLIC_SITE_LANGUAGE },
+    site: { url: c.PUBLIC_SITE_URL, name: c.PUBLIC_SITE_NAME, language: c.PUBLIC_SITE_LANGUAGE, timeZone: c.PUBLIC_SITE_TIME_ZONE },
     logLevel: c.LOG_LEVEL,
   };
 }

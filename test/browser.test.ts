@@ -1,9 +1,10 @@
-// The live demo front page and GraphiQL in a real browser (Chromium or Chrome via playwright-core,
-// which downloads no browser of its own).
+// The demo newspaper and GraphiQL in a real browser (Chromium or Chrome via playwright-core, which
+// downloads no browser of its own): one browser and one gateway for the file.
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshenDemo } from '../prisma/seed.js';
 import { createLogger } from '../src/logger.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createDemoGateway, globalId, keyHeader, MAIN_STORY, onPostgres, testConfig, type TestGateway } from './helpers.js';
@@ -36,6 +37,12 @@ const notFound =
 // Outside CI a machine without a browser skips these tests, saying so; in CI they always run.
 if (!executablePath && !inCI && !onPostgres) console.warn(`Skipping the browser tests. ${notFound}`);
 
+const SAMPLE_HEADLINE = 'China tells its AI leaders to avoid US travel over security concerns: report';
+/** Today in the paper's time zone (Asia/Karachi, +05:00), as the e-paper labels it: "December 01, 2026". */
+const paperDay = new Intl.DateTimeFormat('en-US', { month: 'long', day: '2-digit', year: 'numeric', timeZone: 'Asia/Karachi' }).format(
+  new Date(),
+);
+
 describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', () => {
   let demo: TestGateway;
   let gateway: RunningGateway;
@@ -52,6 +59,8 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
       logger: createLogger('silent'),
     });
     origin = new URL(gateway.url).origin;
+    // What `npm start` does for the demo: today's e-paper, whatever day the template was seeded.
+    await freshenDemo({ prisma: demo.db.prisma, live: gateway.live });
     browser = await chromium.launch({
       executablePath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -63,12 +72,96 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
     await demo?.db.dispose();
   });
 
-  it('the front page shows the news and a story published through the API appears live', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/`);
+  /** A page at `width` px whose images (on the demo's made-up media host) load as a grey box. */
+  async function open(path: string, width = 1280) {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    await page.route(/^https:\/\/media\.example\.com\//, (route) =>
+      route.fulfill({
+        contentType: 'image/svg+xml',
+        body: '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="9"><rect width="16" height="9" fill="#ccc"/></svg>',
+      }),
+    );
+    await page.goto(`${origin}${path}`);
+    return page;
+  }
+  const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
+
+  it('front page → article page (every part of the sample page) → section page, by clicking', async () => {
+    const page = await open('/');
     await expect.poll(() => page.locator('#latest li').count(), { timeout: 15_000 }).toBeGreaterThan(5);
+    // Landmarks, a favicon, alt text on every image.
+    for (const role of ['banner', 'navigation', 'main', 'contentinfo', 'complementary'] as const) {
+      expect(await page.getByRole(role).count(), role).toBeGreaterThan(0);
+    }
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
+    expect((await fetch(`${origin}/favicon.svg`)).headers.get('content-type')).toBe('image/svg+xml');
+    expect(await page.locator('img:not([alt])').count()).toBe(0);
+    // The front: lead story, Latest, Most Popular 01–09, Must Read, Editorials, today's e-paper.
+    expect(await page.locator('article.lead h2 a').count()).toBe(1);
+    expect(await texts(page, '#popular .rank')).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09']);
+    expect(await page.locator('#must-read li').count()).toBeGreaterThan(2);
+    expect(await page.locator('#editorials li').count()).toBe(6);
+    expect(await page.locator('#edition li').count()).toBeGreaterThan(5);
+    expect(await page.locator('#edition-name').textContent()).toBe(`E-Paper | ${paperDay}`);
+    // Every headline links to its page.
+    for (const href of await page.locator('main h2 a, main h3 a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))) {
+      expect(href).toMatch(/^\/(article|live)\/[a-z0-9-]+$/);
+    }
+
+    await page.locator('#popular li').first().getByRole('link').click();
+    await page.waitForURL(`${origin}/article/${MAIN_STORY}`);
+    const headline = page.getByRole('heading', { level: 1 });
+    await expect.poll(() => headline.textContent(), { timeout: 10_000 }).toBe(SAMPLE_HEADLINE);
+    expect(await page.title()).toContain(SAMPLE_HEADLINE);
+    // Masthead with the edition label; the agency source line; both times, to the minute.
+    expect(await page.locator('#edition-name').textContent()).toBe(`E-Paper | ${paperDay}`);
+    expect(await page.locator('#source').textContent()).toBe('Reuters');
+    expect(await page.locator('#times').textContent()).toBe('Published March 1, 2025 6:10am · Updated March 1, 2025 12:39pm');
+    // Hero image with alt text, caption and credit.
+    const hero = page.locator('article figure.hero');
+    expect(await hero.locator('img').getAttribute('alt')).toBeTruthy();
+    expect(await hero.locator('figcaption').textContent()).toContain('Reuters');
+    // The body: a dozen short paragraphs relaying another outlet's report.
+    expect(await page.locator('article .body p').count()).toBeGreaterThanOrEqual(10);
+    expect(await page.locator('article .body').textContent()).toContain('Wall Street Journal');
+    // Topics, "Read more", and the four sidebars.
+    expect(await texts(page, 'ul.tags a')).toEqual(expect.arrayContaining(['China', 'DeepSeek']));
+    expect(await page.getByRole('heading', { name: 'Read more' }).count()).toBe(1);
+    expect(await page.locator('#related li').count()).toBeGreaterThan(0);
+    expect(await page.locator('#latest li').count()).toBeGreaterThan(5);
     expect(await page.locator('#popular li').count()).toBe(9);
-    expect(await page.locator('#edition-name').textContent()).toContain('March 01, 2025');
+    expect(await page.locator('#must-read li').count()).toBeGreaterThan(2);
+    expect((await texts(page, '#editorials h3')).slice(0, 6)).toEqual([
+      'Exceptional Assembly',
+      'Haqqania bombing',
+      'Blood and drugs',
+      'No remorse',
+      'Affordable Ramazan',
+      'Grotesque vision',
+    ]);
+    for (const teaser of await texts(page, '#editorials .summary')) expect(teaser).toMatch(/\.\.\.$/);
+    expect(await texts(page, '#editorials .meta')).toContain('Updated 01 Mar, 2025');
+
+    await page.locator('article header .section-label').click();
+    await page.waitForURL(`${origin}/section/asia`);
+    await expect.poll(() => headline.textContent(), { timeout: 10_000 }).toBe('Asia');
+    await expect.poll(() => page.locator('#latest li').count()).toBeGreaterThan(0);
+    expect(await page.locator('#latest li h3 a', { hasText: SAMPLE_HEADLINE }).count()).toBe(1);
+    await page.close();
+  });
+
+  it('reads at 390 px without scrolling sideways', async () => {
+    for (const path of ['/', `/article/${MAIN_STORY}`, '/section/world']) {
+      const page = await open(path, 390);
+      await expect.poll(() => page.locator('#latest li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+      await page.close();
+    }
+  });
+
+  it('a story published through the API appears at the top of Latest without a reload', async () => {
+    const page = await open('/');
+    await expect.poll(() => page.locator('#latest li').count(), { timeout: 15_000 }).toBeGreaterThan(5);
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('live');
 
     const editor = await keyHeader(demo.db, 'EDITOR');
@@ -91,6 +184,7 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
     );
     await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id: draft.createDraft.data.id });
     await expect.poll(() => page.locator('#latest li').first().locator('h3').textContent(), { timeout: 10_000 }).toBe(headline);
+    expect(await page.locator('#latest li').first().locator('h3 a').getAttribute('href')).toMatch(/^\/article\//);
     await page.close();
   });
 

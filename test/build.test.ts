@@ -90,8 +90,11 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
       expect(log.map((line) => line.msg)).toEqual(
         expect.arrayContaining(['applied migrations', 'loaded the demo newsroom', 'gateway ready']),
       );
-      const url = log.find((line) => line.msg === 'gateway ready')!.url as string;
+      const ready = log.find((line) => line.msg === 'gateway ready')!;
+      const url = ready.url as string;
       const origin = new URL(url).origin;
+      // The start-up log names the site and GraphiQL.
+      expect(ready).toMatchObject({ site: `${origin}/`, graphiql: `${origin}/graphql` });
 
       const page = await fetch(`${origin}/`);
       expect(await page.text()).toContain('<script type="module" src="/app.js"></script>');

@@ -44,6 +44,8 @@ const exampleVariables: Record<string, Record<string, unknown>> = {
   Search: { query: 'china travel', first: 5 },
   SectionFront: { slug: 'world', first: 5 },
   FrontPage: {},
+  TagFront: { slug: 'china', first: 5 },
+  AuthorFront: { slug: 'reuters', first: 5 },
 };
 const operations = [
   ...operationNames()

@@ -4,9 +4,11 @@
 // database of TEST_DATABASE_URL's server instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_STORY_SLUG, collections as demoCollections, popularity } from '../prisma/demo-content.js';
-import { isEmpty, resetContent, SeedRefusedError, seedDemo, seedGenerated } from '../prisma/seed.js';
+import { freshenDemo, isEmpty, resetContent, SeedRefusedError, seedDemo, seedGenerated } from '../prisma/seed.js';
+import { noFollower } from '../src/newsroom/events.js';
+import { refreshPopularity } from '../src/newsroom/popularity.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { createTestDatabase } from './helpers.js';
+import { createTestDatabase, createTestGateway } from './helpers.js';
 
 const TIMEOUT = 120_000;
 const HOUR = 3_600_000;
@@ -314,6 +316,52 @@ describe('demo newsroom', () => {
       expect(await isEmpty(prisma)).toBe(true);
       await seedDemo(prisma, { now });
       expect(await isEmpty(prisma)).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'seeded long ago, it is kept alive on any date: Most Popular holds nine and there is an e-paper for today (freshenDemo)',
+    async () => {
+      // Seeded with the clock on the sample page's day (above); read today, as `npm start` would.
+      const gateway = createTestGateway(db);
+      const front = async () =>
+        (
+          await gateway.query(`{
+            mostPopular(window: WEEK, first: 9) { slug }
+            editions(first: 1, kind: DAILY) { edges { node { name date placements { article { slug } } } } }
+          }`)
+        ).data;
+      const today = new Date();
+      await refreshPopularity(prisma, today); // what every gateway does every minute
+      const stale = await front();
+      expect(stale.mostPopular).toEqual([]);
+      expect(stale.editions.edges[0].node.date).toBe('2025-03-01');
+
+      const events = await prisma.storyEvent.count();
+      await freshenDemo({ prisma, live: noFollower }, today);
+      const fresh = await front();
+      const publicOrder = popularity.filter((slug) => !/^(draft|scheduled|unpublished)-/.test(slug));
+      expect(fresh.mostPopular.map((a: { slug: string }) => a.slug)).toEqual(publicOrder.slice(0, 9));
+      const paperDay = new Date(today.getTime() + 5 * HOUR).toISOString().slice(0, 10);
+      const edition = fresh.editions.edges[0].node;
+      expect(edition.date).toBe(paperDay);
+      expect(edition.name).toMatch(/^E-Paper \| [A-Z][a-z]+ \d{2}, \d{4}$/);
+      expect(edition.placements.map((p: { article: { slug: string } }) => p.article.slug)).toEqual(
+        stale.editions.edges[0].node.placements.map((p: { article: { slug: string } }) => p.article.slug),
+      );
+      expect(await prisma.storyEvent.count({ where: { type: 'EDITION_UPDATED' } })).toBe(1);
+
+      // Again (a second gateway, the next tick): nothing changes.
+      const counts = await tableCounts(prisma);
+      await freshenDemo({ prisma, live: noFollower }, today);
+      expect(await tableCounts(prisma)).toEqual(counts);
+      expect(await prisma.storyEvent.count()).toBe(events + 1);
+
+      // A database the demo was not loaded into is left alone.
+      await resetContent(prisma);
+      await freshenDemo({ prisma, live: noFollower }, today);
+      expect(Object.values(await tableCounts(prisma)).every((n) => n === 0)).toBe(true);
     },
     TIMEOUT,
   );

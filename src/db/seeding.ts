@@ -9,3 +9,11 @@ export const loadSeeders = () => import('../../prisma/seed.js');
 export async function isEmpty(prisma: Pick<PrismaClient, 'article'>): Promise<boolean> {
   return (await prisma.article.findFirst({ select: { id: true } })) === null;
 }
+
+/** The JobRun row that marks a database as the demo's (written by seedDemo, removed by a reset). */
+export const DEMO_JOB = 'demo';
+
+/** True when the demo newsroom was loaded into this database: start-up then keeps it fresh. */
+export async function isDemo(prisma: Pick<PrismaClient, 'jobRun'>): Promise<boolean> {
+  return (await prisma.jobRun.findUnique({ where: { job: DEMO_JOB }, select: { job: true } })) !== null;
+}

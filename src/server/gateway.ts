@@ -94,7 +94,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       ...policy.plugins,
       ...badInputPlugins({ suggestions: config.introspection }),
       useLiveEventIds(),
-      useFrontPage(),
+      useFrontPage({ siteName: config.site.name, timeZone: config.site.timeZone }),
       useFeeds({ config, db, frontDoor: door, capacity, observability: obs, logger: logger.child({ component: 'feeds' }) }),
       ...persisted.plugins,
       ...cache.plugins,

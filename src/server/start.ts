@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
-import { isEmpty, loadSeeders } from '../db/seeding.js';
+import { isDemo, isEmpty, loadSeeders } from '../db/seeding.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApiKey } from '../newsroom/auth.js';
-import { startPeriodic } from '../newsroom/jobs.js';
+import { type Periodic, startPeriodic } from '../newsroom/jobs.js';
 import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
 import { createGateway, type Gateway } from './gateway.js';
@@ -24,6 +24,9 @@ export type RunningGateway = Gateway & {
   httpCache?: HttpCache;
   stop(): Promise<void>;
 };
+
+/** How often a demo database gets today's e-paper and the reads of the hour (freshenDemo). */
+const DEMO_FRESHEN_MS = 15 * 60_000;
 
 /** Opens the configured database, migrates, loads the demo on first start, then serves. */
 export async function startGateway(config: Config, logger = createLogger(config.logLevel)): Promise<RunningGateway> {
@@ -44,9 +47,22 @@ export async function startGateway(config: Config, logger = createLogger(config.
     logger.info({ keyId: apiKey.id, key }, 'first ADMIN key of this database, shown only now: send it as Authorization: Bearer <key>');
   }
   const running = await serveGateway({ config, db, logger });
+  // A demo database stays alive on any date: today's e-paper, a week of reads (see freshenDemo).
+  let demo: Periodic<void> | undefined;
+  if (config.seedDemo && (await isDemo(db.prisma))) {
+    const { freshenDemo } = await loadSeeders();
+    demo = startPeriodic({
+      intervalMs: DEMO_FRESHEN_MS,
+      logger: logger.child({ component: 'demo' }),
+      what: 'Keeping the demo fresh',
+      task: () => freshenDemo({ prisma: db.prisma, live: running.live }),
+    });
+    await demo.runOnce();
+  }
   return {
     ...running,
     async stop() {
+      await demo?.stop();
       await running.stop();
       await db.close();
     },
@@ -98,7 +114,8 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info({ url, database: db.kind }, 'gateway ready');
+  // The demo site and GraphiQL (the API's own address, opened in a browser).
+  logger.info({ site: `http://${host}:${port}/`, graphiql: url, url, database: db.kind }, 'gateway ready');
   return {
     ...gateway,
     server,
