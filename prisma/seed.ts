@@ -139,7 +139,7 @@ export async function seedDemo(prisma: PrismaClient, options: { reset?: boolean;
  * being read (the hourly reads of the last 7 days up to `now` are topped up, so Most Popular of
  * any window up to a week holds its nine) and the paper has a daily e-paper for today (in the
  * paper's time zone), laid out as its newest edition was. Idempotent: what exists is left alone,
- * so any number of gateways may run it at once. Writes EDITION_UPDATED when it adds an edition.
+ * so any number of gateways may run it at once. Writes EDITION_CREATED when it adds an edition.
  * Does nothing on a database the demo was not loaded into.
  */
 export async function freshenDemo(target: { prisma: PrismaClient; live: LogFollower }, now = new Date()): Promise<void> {
@@ -176,7 +176,7 @@ export async function freshenDemo(target: { prisma: PrismaClient; live: LogFollo
       const editionId = created[0]?.id;
       if (editionId === undefined) return;
       await tx.editionPlacement.createMany({ data: (newest?.placements ?? []).map((p) => ({ ...p, editionId })) });
-      await append({ type: 'EDITION_UPDATED', editionId });
+      await append({ type: 'EDITION_CREATED', editionId });
     },
     { timeout: 60_000 },
   );

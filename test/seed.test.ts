@@ -350,7 +350,7 @@ describe('demo newsroom', () => {
       expect(edition.placements.map((p: { article: { slug: string } }) => p.article.slug)).toEqual(
         stale.editions.edges[0].node.placements.map((p: { article: { slug: string } }) => p.article.slug),
       );
-      expect(await prisma.storyEvent.count({ where: { type: 'EDITION_UPDATED' } })).toBe(1);
+      expect(await prisma.storyEvent.count({ where: { type: 'EDITION_CREATED' } })).toBe(1);
 
       // Again (a second gateway, the next tick): nothing changes.
       const counts = await tableCounts(prisma);
