@@ -146,6 +146,32 @@ const schema = z.object({
       }
     }, 'must be an IANA time zone such as Asia/Karachi or Europe/London')
     .default('Asia/Karachi'),
+  /** The CDN in front that story events purge by surrogate key: `varnish`, `fastly`, `cloudflare`, or `none`. */
+  CDN_PURGE: z.enum(['none', 'varnish', 'fastly', 'cloudflare']).default('none'),
+  /** Varnish servers to purge, comma-separated (each one's address for PURGE/BAN, as the VCL's ACL allows). */
+  VARNISH_PURGE_URLS: list.pipe(z.array(z.url({ protocol: /^https?$/ }))).optional(),
+  /** `xkey`: PURGE through the xkey vmod (varnish-modules); `ban`: BAN by the same keys where xkey is missing. */
+  VARNISH_PURGE_MODE: z.enum(['xkey', 'ban']).default('xkey'),
+  FASTLY_SERVICE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]+$/, 'must be a Fastly service id')
+    .optional(),
+  /** A Fastly API token with the purge_select scope. */
+  FASTLY_API_TOKEN: z.string().optional(),
+  /** Mark purged objects stale (served while refetched) instead of removing them. */
+  FASTLY_SOFT_PURGE: bool.default(false),
+  FASTLY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.fastly.com'),
+  CLOUDFLARE_ZONE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]+$/, 'must be a Cloudflare zone id')
+    .optional(),
+  /** A Cloudflare API token with the Zone › Cache Purge permission. */
+  CLOUDFLARE_API_TOKEN: z.string().optional(),
+  CLOUDFLARE_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.cloudflare.com'),
+  /** Tries of one purge request (network error, 5xx, 429), with exponential backoff and jitter; then the batch waits for the next run. */
+  CDN_PURGE_ATTEMPTS: int(1, 20).default(5),
+  /** Longest one purge request may take. */
+  CDN_PURGE_TIMEOUT_MS: int(100, 120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -221,7 +247,41 @@ function toConfig(c: z.output<typeof schema>) {
     persistedOperations: c.PERSISTED_OPERATIONS,
     site: { url: c.PUBLIC_SITE_URL, name: c.PUBLIC_SITE_NAME, language: c.PUBLIC_SITE_LANGUAGE, timeZone: c.PUBLIC_SITE_TIME_ZONE },
     logLevel: c.LOG_LEVEL,
+    cdnPurge: cdnPurgeConfig(c),
   };
+}
+
+export type CdnTarget =
+  | { kind: 'none' }
+  | { kind: 'varnish'; urls: string[]; mode: 'xkey' | 'ban' }
+  | { kind: 'fastly'; serviceId: string; token: string; softPurge: boolean; apiUrl: string }
+  | { kind: 'cloudflare'; zoneId: string; token: string; apiUrl: string };
+
+/** The CDN to purge and how; the variables its kind needs must be set. */
+function cdnPurgeConfig(c: z.output<typeof schema>) {
+  const need = (name: string, value: unknown) => {
+    if (value === undefined) throw new ConfigError(`Invalid configuration:\n  ${name}: required with CDN_PURGE=${c.CDN_PURGE}`);
+  };
+  let target: CdnTarget = { kind: 'none' };
+  if (c.CDN_PURGE === 'varnish') {
+    need('VARNISH_PURGE_URLS', c.VARNISH_PURGE_URLS?.[0]);
+    target = { kind: 'varnish', urls: c.VARNISH_PURGE_URLS!, mode: c.VARNISH_PURGE_MODE };
+  } else if (c.CDN_PURGE === 'fastly') {
+    need('FASTLY_SERVICE_ID', c.FASTLY_SERVICE_ID);
+    need('FASTLY_API_TOKEN', c.FASTLY_API_TOKEN);
+    const apiUrl = c.FASTLY_API_URL.replace(/\/+$/, '');
+    target = { kind: 'fastly', serviceId: c.FASTLY_SERVICE_ID!, token: c.FASTLY_API_TOKEN!, softPurge: c.FASTLY_SOFT_PURGE, apiUrl };
+  } else if (c.CDN_PURGE === 'cloudflare') {
+    need('CLOUDFLARE_ZONE_ID', c.CLOUDFLARE_ZONE_ID);
+    need('CLOUDFLARE_API_TOKEN', c.CLOUDFLARE_API_TOKEN);
+    target = {
+      kind: 'cloudflare',
+      zoneId: c.CLOUDFLARE_ZONE_ID!,
+      token: c.CLOUDFLARE_API_TOKEN!,
+      apiUrl: c.CLOUDFLARE_API_URL.replace(/\/+$/, ''),
+    };
+  }
+  return { target, attempts: c.CDN_PURGE_ATTEMPTS, timeoutMs: c.CDN_PURGE_TIMEOUT_MS };
 }
 
 export type Config = ReturnType<typeof toConfig>;

@@ -230,7 +230,8 @@ export class LiveHub {
     return this.draining;
   }
 
-  private async load(where: Prisma.StoryEventWhereInput, take: number): Promise<LiveEvent[]> {
+  /** Committed events as LiveEvents (the article as it is now), oldest first; for followers with a cursor of their own. */
+  async load(where: Prisma.StoryEventWhereInput, take: number): Promise<LiveEvent[]> {
     const rows = await this.prisma.storyEvent.findMany({ where, orderBy: { id: 'asc' }, take });
     const articleIds = [...new Set(rows.flatMap((r) => (r.articleId ? [r.articleId] : [])))];
     const articles = articleIds.length

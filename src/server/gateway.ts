@@ -12,6 +12,7 @@ import { LiveHub } from '../newsroom/live.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import { cacheRules, schema } from '../schema/index.js';
 import { badInputPlugins } from './bad-input.js';
+import { useCdnTags } from './cdn-purge.js';
 import { frontDoor, type FrontDoor } from './front-door.js';
 import { httpPolicy, type HttpPolicy } from './http-policy.js';
 import { anonymousCapacity } from './database-capacity.js';
@@ -99,6 +100,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       ...persisted.plugins,
       ...cache.plugins,
       capacity.plugin,
+      ...useCdnTags(config.cdnPurge.target),
       ...obs.lastPlugins,
     ],
     maskedErrors: {

@@ -10,6 +10,8 @@ import { createApiKey } from '../newsroom/auth.js';
 import { type Periodic, startPeriodic } from '../newsroom/jobs.js';
 import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
+import { cacheRules } from '../schema/index.js';
+import { cdnAdapter, eventSurrogateKeys, startCdnPurger, type CdnPurger } from './cdn-purge.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { httpCache, type HttpCache } from './http-cache.js';
 import { drainServer } from './observability.js';
@@ -22,6 +24,8 @@ export type RunningGateway = Gateway & {
   sockets: LiveSockets;
   /** The HTTP cache in front of yoga (with the response cache on). */
   httpCache?: HttpCache;
+  /** Purges the CDN in front by story events (CDN_PURGE set). */
+  cdnPurger?: CdnPurger;
   stop(): Promise<void>;
 };
 
@@ -111,6 +115,18 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
   });
   const sockets = attachWebSockets(server, gateway, config, logger.child({ component: 'ws' }));
   await gateway.live.ready();
+  const adapter = cdnAdapter(config.cdnPurge.target);
+  const cdnPurger = adapter
+    ? startCdnPurger({
+        prisma: db.prisma,
+        live: gateway.live,
+        adapter,
+        keysOf: eventSurrogateKeys(cacheRules),
+        config: config.cdnPurge,
+        pollMs: config.outboxPollMs,
+        logger: logger.child({ component: 'cdn-purge' }),
+      })
+    : undefined;
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}/graphql`;
@@ -123,9 +139,11 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
     logger,
     sockets,
     httpCache: front,
+    cdnPurger,
     async stop() {
       gateway.observability.beginShutdown(); // /readyz answers 503 from now on
       await scheduler?.stop();
+      await cdnPurger?.stop();
       await popularity?.stop();
       // Live clients first: WebSockets close with 1001 and SSE streams complete, so they
       // reconnect elsewhere instead of holding the HTTP server open.
