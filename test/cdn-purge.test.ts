@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { ArticleBySlugDocument, FrontPageDocument, SectionFrontDocument } from '../src/generated/graphql/graphql.js';
 import { createLogger } from '../src/logger.js';
-import { cacheRules } from '../src/schema/index.js';
-import { type CdnAdapter, cdnAdapter, CURSOR_NAME, eventSurrogateKeys, startCdnPurger, type CdnPurger } from '../src/server/cdn-purge.js';
+import { surrogateKeysToPurge } from '../src/schema/index.js';
+import { type CdnAdapter, cdnAdapter, CURSOR_NAME, startCdnPurger, type CdnPurger } from '../src/server/cdn-purge.js';
 import { metricsRegistry } from '../src/server/observability.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import {
@@ -300,7 +300,7 @@ describe('Fastly and Cloudflare adapters', () => {
   let gateway: TestGateway;
   const purgers: CdnPurger[] = [];
   const logger = createLogger('silent');
-  const keysOf = eventSurrogateKeys(cacheRules);
+  const keysOf = surrogateKeysToPurge;
 
   beforeAll(async () => {
     db = await createTestDatabase();

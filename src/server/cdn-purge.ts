@@ -26,9 +26,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { LiveEvent, LiveHub } from '../newsroom/live.js';
 import { outboxCursor } from '../newsroom/outbox-cursor.js';
-import type { CacheRules } from '../schema/cache-rules.js';
 import { metricsRegistry } from './observability.js';
-import { surrogateKey } from './response-cache.js';
 
 /** Events read and purged per round. */
 const BATCH = 500;
@@ -194,7 +192,7 @@ export function startCdnPurger(options: {
   prisma: PrismaClient;
   live: LiveHub;
   adapter: CdnAdapter;
-  /** The surrogate keys a story event purges: the same as the gateway's caches. */
+  /** The surrogate keys an event purges: `surrogateKeysToPurge`, the one mapping the gateway's own caches purge by. */
   keysOf: (event: LiveEvent) => string[];
   config: Pick<Config['cdnPurge'], 'attempts' | 'timeoutMs'>;
   pollMs: number;
@@ -322,14 +320,6 @@ export function startCdnPurger(options: {
       await cursor.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the CDN purge cursor'));
     },
   };
-}
-
-/**
- * The surrogate keys a story event purges at the CDN: exactly those the gateway's own caches
- * purge by (the schema's cache rules), so the edge and the gateway never disagree.
- */
-export function eventSurrogateKeys(rules: Pick<Required<CacheRules>, 'purge'>): (event: LiveEvent) => string[] {
-  return (event) => [...new Set(rules.purge(event).map(surrogateKey))];
 }
 
 /** Cloudflare reads purge tags from Cache-Tag (comma-separated): copied from Surrogate-Key when it is the CDN. */

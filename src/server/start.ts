@@ -10,8 +10,8 @@ import { createApiKey } from '../newsroom/auth.js';
 import { type Periodic, startPeriodic } from '../newsroom/jobs.js';
 import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
-import { cacheRules } from '../schema/index.js';
-import { cdnAdapter, eventSurrogateKeys, startCdnPurger, type CdnPurger } from './cdn-purge.js';
+import { surrogateKeysToPurge } from '../schema/index.js';
+import { cdnAdapter, startCdnPurger, type CdnPurger } from './cdn-purge.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { httpCache, type HttpCache } from './http-cache.js';
 import { drainServer } from './observability.js';
@@ -121,7 +121,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
         prisma: db.prisma,
         live: gateway.live,
         adapter,
-        keysOf: eventSurrogateKeys(cacheRules),
+        keysOf: surrogateKeysToPurge,
         config: config.cdnPurge,
         pollMs: config.outboxPollMs,
         logger: logger.child({ component: 'cdn-purge' }),
