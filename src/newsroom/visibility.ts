@@ -18,6 +18,18 @@ export function ownArticles(viewer: Extract<Viewer, { kind: 'key' }>): Prisma.Ar
 }
 
 /**
+ * Authors and tags in their own lists: for readers without a key, those with a published article
+ * (one added for a story not yet out says nothing before it is); any key sees all of them.
+ */
+export function visibleAuthorWhere(viewer: Viewer): Prisma.AuthorWhereInput {
+  return viewer.kind === 'anonymous' ? { bylines: { some: { article: { status: 'PUBLISHED' } } } } : {};
+}
+
+export function visibleTagWhere(viewer: Viewer): Prisma.TagWhereInput {
+  return viewer.kind === 'anonymous' ? { articles: { some: { article: { status: 'PUBLISHED' } } } } : {};
+}
+
+/**
  * API keys (name, role, prefix, last use) are visible to ADMIN keys only. For everyone else the
  * condition matches nothing, so a key's id reads as an unknown one: null, no error, no hint.
  */

@@ -9,6 +9,7 @@ import './article-editing.js';
 import { collectCacheRules, surrogateKey } from './cache-rules.js';
 import './error-types.js';
 import { authorCacheRules } from './author.js';
+import { authorIndexCacheRules } from './author-index.js';
 import { collectionCacheRules } from './collection.js';
 import { editionCacheRules } from './edition.js';
 import { popularityCacheRules } from './popularity.js';
@@ -16,6 +17,7 @@ import { searchCacheRules } from './search.js';
 import { sectionCacheRules } from './section.js';
 import './subscription.js';
 import { tagCacheRules } from './tag.js';
+import { tagIndexCacheRules } from './tag-index.js';
 
 export const schema = builder.toSchema();
 /** The schema as printed to schema/schema.graphql: sorted, so diffs stay readable. */
@@ -24,12 +26,14 @@ export const sortedSchema = lexicographicSortSchema(schema);
 export const cacheRules = collectCacheRules([
   articleCacheRules,
   authorCacheRules,
+  authorIndexCacheRules,
   collectionCacheRules,
   editionCacheRules,
   popularityCacheRules,
   searchCacheRules,
   sectionCacheRules,
   tagCacheRules,
+  tagIndexCacheRules,
 ]);
 
 /**
