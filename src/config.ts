@@ -172,6 +172,19 @@ const schema = z.object({
   CDN_PURGE_ATTEMPTS: int(1, 20).default(5),
   /** Longest one purge request may take. */
   CDN_PURGE_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** How often this gateway looks for webhook deliveries to send (story events also wake it); 0 = this gateway sends none. */
+  WEBHOOK_INTERVAL_MS: int(0, 3_600_000).default(1000),
+  /** Longest one webhook request may take (connect, send, answer); past it the attempt failed. */
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Webhook requests one gateway has in flight at once (each endpoint has at most one). */
+  WEBHOOK_CONCURRENCY: int(1, 1000).default(16),
+  /** First retry delay; each failure doubles it (with jitter) up to WEBHOOK_BACKOFF_MAX_MS. */
+  WEBHOOK_BACKOFF_BASE_MS: int(1, 3_600_000).default(30_000),
+  WEBHOOK_BACKOFF_MAX_MS: int(1, 86_400_000).default(3_600_000),
+  /** How long a delivery is retried before it is marked FAILED (and can be replayed). */
+  WEBHOOK_RETRY_WINDOW_MS: int(0, 30 * 86_400_000).default(86_400_000),
+  /** Allow endpoints on private, loopback and link-local addresses (checked again at every delivery). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -246,6 +259,15 @@ function toConfig(c: z.output<typeof schema>) {
     },
     persistedOperations: c.PERSISTED_OPERATIONS,
     site: { url: c.PUBLIC_SITE_URL, name: c.PUBLIC_SITE_NAME, language: c.PUBLIC_SITE_LANGUAGE, timeZone: c.PUBLIC_SITE_TIME_ZONE },
+    webhooks: {
+      intervalMs: c.WEBHOOK_INTERVAL_MS,
+      timeoutMs: c.WEBHOOK_TIMEOUT_MS,
+      concurrency: c.WEBHOOK_CONCURRENCY,
+      backoffBaseMs: c.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: c.WEBHOOK_BACKOFF_MAX_MS,
+      retryWindowMs: c.WEBHOOK_RETRY_WINDOW_MS,
+      allowPrivateTargets: c.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
     logLevel: c.LOG_LEVEL,
     cdnPurge: cdnPurgeConfig(c),
   };

@@ -4,6 +4,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { anonymous, type Viewer } from './newsroom/auth.js';
 import type { LiveHub } from './newsroom/live.js';
 import { createReader, type Reader } from './newsroom/reader.js';
+import type { WebhookSettings } from './newsroom/webhook-sender.js';
 
 export type { Viewer };
 
@@ -15,13 +16,15 @@ export type Context = Reader & {
   lastEventId?: number;
   /** Set for operations arriving over a WebSocket. */
   transport?: 'ws';
+  /** Which webhook targets may be registered, and the retry window a replay gets. */
+  webhooks?: Pick<WebhookSettings, 'allowPrivateTargets' | 'retryWindowMs'>;
 };
 
 export function createContext(
   prisma: PrismaClient,
   live: LiveHub,
   viewer: Viewer = anonymous,
-  extra: Pick<Context, 'resumeAfter'> = {},
+  extra: Pick<Context, 'resumeAfter' | 'webhooks'> = {},
 ): Context {
   return { ...createReader(prisma, viewer), live, ...extra };
 }

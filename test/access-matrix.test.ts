@@ -158,7 +158,7 @@ describe('access matrix: roles × paths', () => {
 // Secrets: API keys (name, role, prefix, last use, author) are for ADMIN keys only, on every path.
 // Every Node type is either public content or admin-only; a new one must be put in one list.
 const PUBLIC_NODE_TYPES = ['Article', 'Author', 'Collection', 'Edition', 'Section', 'Tag'];
-const ADMIN_ONLY_NODE_TYPES = ['ApiKey'];
+const ADMIN_ONLY_NODE_TYPES = ['ApiKey', 'WebhookDelivery', 'WebhookEndpoint'];
 
 describe('access matrix: admin-only types × roles', () => {
   it('every Node type is either public or admin-only', async () => {
@@ -221,6 +221,96 @@ describe('access matrix: admin-only types × roles', () => {
         expect(revoke.data.revokeApiKey.__typename).toBe('ForbiddenError');
         expect(await gw.db.prisma.apiKey.count({ where: { name: `matrix ${role}` } })).toBe(0);
         expect((await gw.db.prisma.apiKey.findUniqueOrThrow({ where: { id: keys[0]!.id } })).revokedAt).toEqual(keys[0]!.revokedAt);
+      }
+    });
+  }
+});
+
+// Webhook endpoints (their URL, filters and secret) and deliveries (payloads, errors): ADMIN only,
+// through node, nodes, the lists and every mutation; the secret only in create's and rotate's answer.
+describe('access matrix: webhooks × roles', () => {
+  let endpointId: string;
+  let deliveryId: string;
+  beforeAll(async () => {
+    const created = await gw.query(
+      `mutation { createWebhookEndpoint(input: { url: "https://hooks.example/matrix", eventTypes: [PUBLISHED] }) {
+        ... on MutationCreateWebhookEndpointSuccess { data { secret endpoint { id secretPrefix } } } } }`,
+      {},
+      roles.admin,
+    );
+    const { secret, endpoint } = created.data.createWebhookEndpoint.data;
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret.startsWith(endpoint.secretPrefix.slice(0, -1))).toBe(true);
+    expect(endpoint.secretPrefix.length).toBeLessThan(secret.length);
+    endpointId = endpoint.id;
+    const stored = await gw.db.prisma.webhookEndpoint.findFirstOrThrow();
+    const delivery = await gw.db.prisma.webhookDelivery.create({
+      data: { endpointId: stored.id, eventId: 1, eventType: 'PUBLISHED', body: '{}', status: 'FAILED', giveUpAt: new Date() },
+    });
+    deliveryId = globalId('WebhookDelivery', delivery.id);
+  });
+
+  for (const role of ['anonymous', 'writer', 'editor', 'admin']) {
+    it(`${role}: endpoints and deliveries through node, nodes, lists and mutations`, async () => {
+      const headers = roles[role]!;
+      const isAdmin = role === 'admin';
+      const read = await gw.query(
+        `query($e: ID!, $d: ID!) {
+          e: node(id: $e) { ... on WebhookEndpoint { url secretPrefix deliveries(first: 5) { totalCount } } }
+          d: node(id: $d) { ... on WebhookDelivery { payload status endpoint { url } } }
+          many: nodes(ids: [$e, $d]) { __typename }
+        }`,
+        { e: endpointId, d: deliveryId },
+        headers,
+      );
+      expect(read.errors).toBeUndefined();
+      expect(read.data.e === null, `${role} endpoint`).toBe(!isAdmin);
+      expect(read.data.d === null, `${role} delivery`).toBe(!isAdmin);
+      expect(read.data.many.filter(Boolean).length).toBe(isAdmin ? 2 : 0);
+
+      for (const list of ['{ webhookEndpoints { url } }', '{ webhookDeliveries(first: 5) { totalCount edges { node { payload } } } }']) {
+        const response = await gw.query(list, {}, headers);
+        if (isAdmin) expect(response.errors, list).toBeUndefined();
+        else {
+          expect(response.errors?.[0]?.extensions?.code, list).toBe('FORBIDDEN');
+          expect(response.data).toBeNull();
+        }
+      }
+
+      const mutations = await gw.query(
+        `mutation($e: ID!, $d: ID!) {
+          create: createWebhookEndpoint(input: { url: "https://hooks.example/${role}", eventTypes: [UPDATED] }) { __typename }
+          update: updateWebhookEndpoint(id: $e, input: { description: "${role}" }) { __typename }
+          rotate: rotateWebhookSecret(id: $e) { __typename ... on MutationRotateWebhookSecretSuccess { data { secret } } }
+          replay: replayWebhookDelivery(id: $d) { __typename }
+        }`,
+        { e: endpointId, d: deliveryId },
+        headers,
+      );
+      expect(mutations.errors).toBeUndefined();
+      const typenames = Object.values(mutations.data).map((r: any) => r.__typename);
+      if (isAdmin) {
+        expect(
+          typenames.every((t) => t.endsWith('Success')),
+          typenames.join(),
+        ).toBe(true);
+        expect(mutations.data.rotate.data.secret).toMatch(/^whsec_/);
+      } else {
+        expect(typenames).toEqual(['ForbiddenError', 'ForbiddenError', 'ForbiddenError', 'ForbiddenError']);
+        expect(await gw.db.prisma.webhookEndpoint.count()).toBe(1);
+        expect((await gw.db.prisma.webhookEndpoint.findFirstOrThrow()).description).toBe('');
+      }
+      const removed = await gw.query(
+        `mutation($e: ID!) { deleteWebhookEndpoint(id: $e) { __typename } }`,
+        { e: isAdmin ? globalId('WebhookEndpoint', 999_999) : endpointId },
+        headers,
+      );
+      expect(removed.data.deleteWebhookEndpoint.__typename).toBe(isAdmin ? 'NotFoundError' : 'ForbiddenError');
+      if (isAdmin) {
+        // Leave one endpoint and one FAILED delivery, as the other roles found them.
+        await gw.db.prisma.webhookEndpoint.deleteMany({ where: { url: 'https://hooks.example/admin' } });
+        await gw.db.prisma.webhookEndpoint.updateMany({ data: { description: '' } });
+        await gw.db.prisma.webhookDelivery.updateMany({ data: { status: 'FAILED' } });
       }
     });
   }

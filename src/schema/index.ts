@@ -18,6 +18,7 @@ import { sectionCacheRules } from './section.js';
 import './subscription.js';
 import { tagCacheRules } from './tag.js';
 import { tagIndexCacheRules } from './tag-index.js';
+import './webhook.js';
 
 export const schema = builder.toSchema();
 /** The schema as printed to schema/schema.graphql: sorted, so diffs stay readable. */

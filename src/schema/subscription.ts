@@ -15,7 +15,7 @@ import { userError } from './errors.js';
 
 builder.subscriptionType({ description: 'Live story updates over WebSocket (graphql-transport-ws) or SSE.' });
 
-const StoryEventTypeEnum = builder.enumType(enums.StoryEventType, {
+export const StoryEventTypeEnum = builder.enumType(enums.StoryEventType, {
   name: 'StoryEventType',
   description:
     'What changed. Stories: PUBLISHED, UPDATED, CORRECTED, UNPUBLISHED. Other objects: EDITION_CREATED/UPDATED, COLLECTION_CREATED/UPDATED, SECTION_CREATED/UPDATED/DELETED, TAG_CREATED/UPDATED, AUTHOR_CREATED/UPDATED.',

@@ -86,6 +86,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       const viewer = initial.viewer ?? door.viewerOf(initial.request) ?? anonymous;
       return createContext(viewer.kind === 'anonymous' ? db.readers : db.prisma, live, viewer, {
         resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
+        webhooks: config.webhooks,
       });
     },
     plugins: [

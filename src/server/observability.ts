@@ -57,6 +57,26 @@ poolGauge('newsroom_db_pool_connections', 'PostgreSQL connections open (0 on PGl
 poolGauge('newsroom_db_pool_idle_connections', 'PostgreSQL connections idle in the pool', (pool) => pool.idleCount);
 poolGauge('newsroom_db_pool_waiting_clients', 'Queries waiting for a free PostgreSQL connection', (pool) => pool.waitingCount);
 
+// Webhook attempts (src/newsroom/webhook-sender.ts): delivered, failed and retried, with latency.
+const webhookAttempts = new Counter({
+  name: 'newsroom_webhook_attempts_total',
+  help: 'Webhook requests by outcome: delivered (2xx), retrying (failed, retried later), failed (retries ran out)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+const webhookLatency = new Histogram({
+  name: 'newsroom_webhook_attempt_duration_seconds',
+  help: 'Time to a webhook answer (or to failing), by outcome',
+  labelNames: ['outcome'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+/** The webhook sender's observer (`AttemptObserver`). */
+export function observeWebhookAttempt(outcome: string, latencySeconds: number | null) {
+  webhookAttempts.inc({ outcome });
+  if (latencySeconds != null) webhookLatency.observe({ outcome }, latencySeconds);
+}
+
 const wsConnections = new Gauge({ name: 'newsroom_ws_connections', help: 'Open WebSocket connections', registers: [metricsRegistry] });
 /** The live hubs of this process: their counters are read at scrape time. */
 const hubs = new Set<{ subscriptions: number }>();

@@ -12,9 +12,10 @@ import { refreshPopularityIfDue } from '../newsroom/popularity.js';
 import { startScheduler } from '../newsroom/scheduler.js';
 import { surrogateKeysToPurge } from '../schema/index.js';
 import { cdnAdapter, startCdnPurger, type CdnPurger } from './cdn-purge.js';
+import { startWebhookSender } from '../newsroom/webhook-sender.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { httpCache, type HttpCache } from './http-cache.js';
-import { drainServer } from './observability.js';
+import { drainServer, observeWebhookAttempt } from './observability.js';
 import { attachWebSockets, type LiveSockets } from './ws.js';
 
 export type RunningGateway = Gateway & {
@@ -95,6 +96,18 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
           task: () => refreshPopularityIfDue(db.prisma, config.popularityRefreshMs),
         })
       : undefined;
+  // Every gateway takes part; leases on the endpoints keep two from sending to one at once.
+  const webhooks =
+    config.webhooks.intervalMs > 0
+      ? startWebhookSender({
+          prisma: db.prisma,
+          logger: logger.child({ component: 'webhooks' }),
+          settings: config.webhooks,
+          siteUrl: config.site.url,
+          wakeUps: () => gateway.live.subscribe(),
+          observe: observeWebhookAttempt,
+        })
+      : undefined;
   // With the response cache on, an HTTP cache in front of yoga answers repeated anonymous reads.
   const front = config.responseCache.enabled
     ? httpCache({
@@ -145,6 +158,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
       await scheduler?.stop();
       await cdnPurger?.stop();
       await popularity?.stop();
+      await webhooks?.stop();
       // Live clients first: WebSockets close with 1001 and SSE streams complete, so they
       // reconnect elsewhere instead of holding the HTTP server open.
       await sockets.close();
