@@ -292,11 +292,8 @@ export async function buildPayloads(prisma: PrismaClient | Prisma.TransactionCli
     for (const [key, value] of Object.entries(event)) {
       const object = key.endsWith('Id') ? key.slice(0, -2) : '';
       const type = NAMED_OBJECTS[object];
-      if (!type) continue;
-      if (typeof value !== 'number') {
-        data[object] = null;
-        continue;
-      }
+      // Only the objects the event names: the shape of an event type never changes.
+      if (!type || typeof value !== 'number') continue;
       const slug = slugs.get(object)?.get(value) ?? null;
       data[object] = {
         id: globalId(type, value),
