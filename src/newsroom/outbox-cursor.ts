@@ -26,12 +26,15 @@ export type OutboxCursor = {
 export function outboxCursor(prisma: PrismaClient, options: { name: string; holder: string; leaseMs: number }): OutboxCursor {
   const { name, holder, leaseMs } = options;
   // The database's clock decides leases, so gateways with skewed clocks still agree.
+  let exists = false;
   return {
     async claim() {
-      await prisma.$executeRaw`
+      if (!exists)
+        await prisma.$executeRaw`
         INSERT INTO "OutboxCursor" (name, position)
         VALUES (${name}, (SELECT COALESCE(MAX(id), 0) FROM "StoryEvent"))
         ON CONFLICT (name) DO NOTHING`;
+      exists = true; // the row is never deleted: one statement a run from now on
       const rows = await prisma.$queryRaw<{ position: number }[]>`
         UPDATE "OutboxCursor"
         SET holder = ${holder}, "leasedUntil" = now() + ${leaseMs}::int * interval '1 millisecond'
