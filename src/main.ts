@@ -1,10 +1,12 @@
 // `npm start`: configuration from the environment, then the gateway until SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
-import { startGateway } from './server/start.js';
+import { startGateway, startupFailure } from './server/start.js';
 
+let loaded: ReturnType<typeof loadConfig> | undefined;
 try {
   const config = loadConfig();
+  loaded = config;
   const gateway = await startGateway(config);
   const shutdown = (signal: string) => {
     gateway.logger.info({ signal }, 'shutting down');
@@ -27,6 +29,12 @@ try {
   }
   if (error instanceof DataDirLockedError) {
     console.error(error.message);
+    process.exit(1);
+  }
+  // A port in use or a database out of reach: one line that says what to do, no stack trace.
+  const failure = loaded && startupFailure(error, loaded);
+  if (failure) {
+    console.error(failure);
     process.exit(1);
   }
   console.error(error);

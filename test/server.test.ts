@@ -1,11 +1,14 @@
 // `npm start` for real: a server on port 0 over an on-disk PGlite directory.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrationList } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
-import { startGateway } from '../src/server/start.js';
+import { startGateway, startupFailure } from '../src/server/start.js';
 import { onPostgres, testConfig } from './helpers.js';
 
 // The embedded default is what this file exercises; the PostgreSQL run covers the same API elsewhere.
@@ -58,6 +61,40 @@ describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
     } finally {
       await gateway.stop();
     }
+  });
+
+  it('a port already in use ends the start with one clear line, and leaves the data directory free', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const busy = testConfig({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir });
+    try {
+      const error = await startGateway(busy, createLogger('silent')).then(
+        () => expect.fail('started on a port in use'),
+        (e: unknown) => e,
+      );
+      expect(startupFailure(error, busy)).toBe(
+        `Cannot listen on 127.0.0.1:${port}: the port is already in use (another gateway?): stop it, or set PORT to a free port.`,
+      );
+    } finally {
+      taken.close();
+    }
+    // The failed start closed the embedded database: the next one opens it.
+    const gateway = await startGateway(config(), createLogger('silent'));
+    await gateway.stop();
+  });
+
+  it('an unreachable database ends `npm start` with one line on stderr (no stack, no password) and exit code 1', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, DATABASE_URL: 'postgresql://newsroom:s3cret@127.0.0.1:1/newsroom', DATABASE_CONNECT_TIMEOUT_MS: '1000' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'Cannot reach the database at 127.0.0.1:1/newsroom: is PostgreSQL running there? Check DATABASE_URL (or unset it for the embedded database).',
+    ]);
+    expect(startupFailure(new Error('boom'), testConfig({ DATABASE_URL: 'postgresql://x@127.0.0.1:1/x' }))).toBeUndefined();
   });
 
   it('without GraphiQL a browser gets no IDE', async () => {

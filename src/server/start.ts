@@ -15,7 +15,7 @@ import { cdnAdapter, startCdnPurger, type CdnPurger } from './cdn-purge.js';
 import { startWebhookSender } from '../newsroom/webhook-sender.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { httpCache, type HttpCache } from './http-cache.js';
-import { drainServer, observeWebhookAttempt } from './observability.js';
+import { drainServer, isDatabaseUnavailable, observeWebhookAttempt } from './observability.js';
 import { attachWebSockets, type LiveSockets } from './ws.js';
 
 export type RunningGateway = Gateway & {
@@ -36,6 +36,15 @@ const DEMO_FRESHEN_MS = 15 * 60_000;
 /** Opens the configured database, migrates, loads the demo on first start, then serves. */
 export async function startGateway(config: Config, logger = createLogger(config.logLevel)): Promise<RunningGateway> {
   const db = await openDatabase(config.database);
+  try {
+    return await startOn(db, config, logger);
+  } catch (error) {
+    await db.close().catch(() => {}); // the start failed anyway: report its error, not this one
+    throw error;
+  }
+}
+
+async function startOn(db: Database, config: Config, logger: Logger): Promise<RunningGateway> {
   if (config.migrateOnStart) {
     const applied = await applyMigrations(db.adapterFactory);
     if (applied.length) logger.info({ applied }, 'applied migrations');
@@ -72,6 +81,34 @@ export async function startGateway(config: Config, logger = createLogger(config.
       await db.close();
     },
   };
+}
+
+const ADDRESS_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use (another gateway?): stop it, or set PORT to a free port',
+  EACCES: 'permission denied (ports below 1024 need privileges): set PORT to 1024 or above',
+  EADDRNOTAVAIL: 'this machine has no such address: set HOST to one of its addresses, or 0.0.0.0',
+};
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+/**
+ * One line saying why the gateway could not start and what to do, for what the operator can fix
+ * (a port in use, a database that cannot be reached); undefined for anything else, whose stack
+ * is then worth printing.
+ */
+export function startupFailure(error: unknown, config: Config): string | undefined {
+  const chain: { code?: unknown; syscall?: unknown; message?: unknown }[] = [];
+  for (let e: unknown = error; e && typeof e === 'object' && chain.length < 6; e = (e as { cause?: unknown }).cause) chain.push(e as never);
+  const listen = chain.find((e) => e.syscall === 'listen' && typeof e.code === 'string' && e.code in ADDRESS_ERRORS);
+  if (listen) return `Cannot listen on ${config.host}:${config.port}: ${ADDRESS_ERRORS[listen.code as string]}.`;
+  if (config.database.kind !== 'postgres') return undefined;
+  const unreachable =
+    isDatabaseUnavailable(error) ||
+    chain.some((e) => (typeof e.code === 'string' && UNREACHABLE.has(e.code)) || /Can't reach database server/.test(String(e.message)));
+  if (!unreachable) return undefined;
+  // The address without its password.
+  const url = new URL(config.database.url);
+  const where = `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  return `Cannot reach the database at ${where}: is PostgreSQL running there? Check DATABASE_URL (or unset it for the embedded database).`;
 }
 
 /** Serves a gateway over an open database: HTTP, WebSockets and the scheduler. Stop leaves the database open. */
@@ -122,10 +159,22 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
       })
     : undefined;
   const server = createServer(gateway.resourceLimits.serverOptions, front ? front.handler : gateway.yoga);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    // Nothing is served (a port in use): stop what started, so the caller can close the database and exit.
+    await scheduler?.stop();
+    await popularity?.stop();
+    await webhooks?.stop();
+    await gateway.live.stop();
+    front?.close();
+    await gateway.frontDoor.close();
+    gateway.observability.close();
+    throw error;
+  }
   const sockets = attachWebSockets(server, gateway, config, logger.child({ component: 'ws' }));
   await gateway.live.ready();
   const adapter = cdnAdapter(config.cdnPurge.target);
