@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pristineDataDir } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,7 +80,7 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
         NODE_ENV: 'production',
         PORT: '0',
         HOST: '127.0.0.1',
-        DATA_DIR: 'memory://',
+        DATA_DIR: await pristineDataDir(dir),
         SCHEDULER_INTERVAL_MS: '0',
         LOG_LEVEL: 'info',
       },

@@ -1,12 +1,10 @@
 // Sections and authors (ADMIN), tags, editions and collections (EDITOR) through the API.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { authenticate } from '../src/newsroom/auth.js';
-import { createDemoGateway, globalId, keyHeader, onPostgres, type TestGateway } from './helpers.js';
+import { createDemoGateway, globalId, keyHeader, onPostgres, pristineDataDir, type TestGateway } from './helpers.js';
 
 let gw: TestGateway;
 let admin: Record<string, string>;
@@ -152,7 +150,7 @@ describe('editions and collections', () => {
 
 describe.skipIf(onPostgres)('the apikey script', () => {
   it('creates the first admin key on a fresh database, shown once, stored hashed', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-keys-'));
+    const dataDir = await pristineDataDir();
     try {
       const result = spawnSync(
         process.execPath,

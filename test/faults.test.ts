@@ -2,17 +2,24 @@
 // request in flight, a client that never finishes its request, and Redis missing or lost for
 // the rate limiter.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
 import { drainServer } from '../src/server/observability.js';
-import { createTestDatabase, databaseUrl, keyHeader, onPostgres, testConfig, type TestDatabase, waitUntilReady } from './helpers.js';
+import {
+  createTestDatabase,
+  databaseUrl,
+  keyHeader,
+  onPostgres,
+  pristineDataDir,
+  testConfig,
+  type TestDatabase,
+  waitUntilReady,
+} from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,7 +213,7 @@ describe('shutdown', () => {
   describe.skipIf(onPostgres)('SIGTERM to `node src/main.ts`', () => {
     let dataDir: string;
     beforeAll(async () => {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-sigterm-'));
+      dataDir = await pristineDataDir();
     });
     afterAll(() => rm(dataDir, { recursive: true, force: true }));
 

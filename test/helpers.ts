@@ -1,9 +1,12 @@
 // Test set-up on real databases: an in-memory PGlite, or a fresh database on the PostgreSQL
 // server of TEST_DATABASE_URL (dropped afterwards). Every SQL statement Prisma sends is recorded.
 // Each one is a copy of a template migrated (and seeded) once per run by test/global-setup.ts.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
@@ -53,6 +56,17 @@ export async function createTestDatabase(options: { demo?: boolean } = {}): Prom
       await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   });
+}
+
+/**
+ * A new PGlite data directory holding a cluster just after initdb, before migrations: for tests
+ * of a first start (migrations, the demo, the first key) without paying initdb's 6 s of CPU each.
+ */
+export async function pristineDataDir(parent = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(path.join(parent, 'newsroom-data-'));
+  // A plain tar of the data directory, its members relative to it (PGlite's dumpDataDir).
+  await promisify(execFile)('tar', ['-xf', inject('templates').pglite.pristine, '-C', dir]);
+  return dir;
 }
 
 /** The URL of a test database on the PostgreSQL server: a second pool on it is another gateway. */

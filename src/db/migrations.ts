@@ -81,9 +81,10 @@ export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFac
  * The SQL that would take the migrations to schema.prisma ('-- This is an empty migration.' when
  * they agree). It replays the migrations on an in-memory PGlite shadow database, so it needs no
  * server (adapter-pg's shadow database ignores the database name of a connection string).
+ * `shadowDataDir`: a dump of a cluster to start the shadow database from instead of initdb.
  */
-export async function diffMigrationsToSchema(): Promise<string> {
-  const pglite = new PGlite('memory://');
+export async function diffMigrationsToSchema(options: { shadowDataDir?: Blob } = {}): Promise<string> {
+  const pglite = new PGlite('memory://', { loadDataDir: options.shadowDataDir });
   const engine = await openSchemaEngine(new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory);
   try {
     const migrations = await readMigrationList();
