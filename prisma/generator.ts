@@ -3,6 +3,7 @@
 //
 // Every concern draws from its own PRNG stream (derived from the seed and a label), so changing
 // how, say, editions are picked does not shift the articles.
+import { type Block, parseBody } from '../src/newsroom/body.js';
 
 // ── PRNG ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -880,6 +881,9 @@ export type ArticleRow = {
   headline: string;
   summary: string;
   body: string;
+  /** The body parsed (src/newsroom/body.ts), as a write through the API stores it. */
+  bodyBlocks: Block[];
+  bodyText: string;
   kind: 'NEWS' | 'ANALYSIS' | 'FEATURE' | 'OPINION' | 'EDITORIAL' | 'REVIEW' | 'OBITUARY';
   status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'UNPUBLISHED';
   sectionId: number;
@@ -1165,6 +1169,7 @@ export class NewsroomGenerator {
     const bylines: BylineRow[] = [];
     const articleTags: ArticleTagRow[] = [];
     const corrections: CorrectionRow[] = [];
+    const bodyMedia: { articleId: number; mediaId: number }[] = [];
     for (let id = from; id <= to; id++) {
       const time = this.times[id - 1];
       const section = this.pickSection(rng);
@@ -1285,6 +1290,30 @@ export class NewsroomGenerator {
         });
       }
 
+      // The other block kinds, on a stream of their own so the rest of the newsroom stays as it was:
+      // a photo in the body (≈25%), a pull quote (≈15%), a list of key points (≈10%).
+      const extra = new Rng(this.seed, `body:${id}`);
+      const paragraphs = body.split('\n\n');
+      if (extra.chance(0.25)) {
+        const mediaId = ++this.mediaId;
+        media.push({
+          id: mediaId,
+          url: `https://media.example.com/generated/${this.seed}/${mediaId}.jpg`,
+          caption: `${capitalise(place)}, ${weekday}.`,
+          credit: 'Staff photographer',
+          altText: `A street in ${place}`,
+          width: 1600,
+          height: 1067,
+          createdAt: iso(createdAt),
+        });
+        paragraphs.splice(2, 0, `![${capitalise(place)} on ${weekday}.](media:${mediaId} "Staff photographer")`);
+        bodyMedia.push({ articleId: id, mediaId });
+      }
+      if (extra.chance(0.15)) paragraphs.splice(4, 0, `:::pullquote{by="${this.person(extra)}"}\n${extra.pick(QUOTES)}.\n:::`);
+      if (extra.chance(0.1)) paragraphs.push(`Key points:\n\n${[0, 1, 2].map(() => `- ${capitalise(extra.pick(EFFECTS))}`).join('\n')}`);
+      const markdown = paragraphs.join('\n\n');
+      const parsedBody = parseBody(markdown);
+
       const slugBase = slugify(headline).slice(0, 70).replace(/-+$/, '');
       const prefix = status === 'PUBLISHED' ? '' : `${status.toLowerCase()}-`;
       articles.push({
@@ -1292,7 +1321,9 @@ export class NewsroomGenerator {
         slug: `${prefix}${slugBase}-${id}`,
         headline,
         summary,
-        body,
+        body: markdown,
+        bodyBlocks: parsedBody.blocks,
+        bodyText: parsedBody.text,
         kind,
         status,
         sectionId: section.id,
@@ -1306,7 +1337,7 @@ export class NewsroomGenerator {
         modifiedAt: iso(modifiedAt),
       });
     }
-    return { media, articles, bylines, articleTags, corrections };
+    return { media, articles, bylines, articleTags, corrections, bodyMedia };
   }
 
   private body(

@@ -7,6 +7,7 @@
 // reset it, and finish by moving the id sequences past the rows they wrote.
 import { DEMO_JOB } from '../src/db/seeding.js';
 import type { Prisma, PrismaClient } from '../src/generated/prisma/client.js';
+import { parseBody } from '../src/newsroom/body.js';
 import { type LogFollower, writeWithEvents } from '../src/newsroom/events.js';
 import { refreshPopularity } from '../src/newsroom/popularity.js';
 import * as demo from './demo-content.js';
@@ -32,6 +33,7 @@ export const CONTENT_TABLES = [
   'Correction',
   'ArticleTag',
   'ArticleAuthor',
+  'ArticleBodyMedia',
   'Article',
   'Media',
   'Tag',
@@ -116,6 +118,7 @@ export async function seedDemo(prisma: PrismaClient, options: { reset?: boolean;
       await tx.tag.createMany({ data: plan.tags });
       await tx.media.createMany({ data: plan.media });
       await tx.article.createMany({ data: plan.articles });
+      await tx.articleBodyMedia.createMany({ data: plan.bodyMedia });
       await tx.articleAuthor.createMany({ data: plan.bylines });
       await tx.articleTag.createMany({ data: plan.articleTags });
       await tx.correction.createMany({ data: plan.corrections });
@@ -257,6 +260,7 @@ export function planDemo(now: Date) {
   const bylines: Prisma.ArticleAuthorCreateManyInput[] = [];
   const articleTags: Prisma.ArticleTagCreateManyInput[] = [];
   const corrections: Prisma.CorrectionCreateManyInput[] = [];
+  const bodyMedia: Prisma.ArticleBodyMediaCreateManyInput[] = [];
   demo.articles.forEach((a, i) => {
     const id = i + 1;
     const publishedAt = a.publishedAt ? new Date(a.publishedAt) : null;
@@ -269,12 +273,19 @@ export function planDemo(now: Date) {
       throw new Error(`Demo article ${a.slug}: scheduledInHours goes with SCHEDULED`);
     if (updatedAt && publishedAt && updatedAt < publishedAt) throw new Error(`Demo article ${a.slug}: updated before published`);
     const createdAt = publishedAt ? new Date(publishedAt.getTime() - 90 * 60_000) : new Date(now.getTime() - 26 * HOUR);
+    // Images in the demo's Markdown name media by key (`media:ai-expo-beijing`); stored bodies use ids.
+    const markdown = a.body.join('\n\n').replace(/\(media:([a-z0-9-]+)/g, (_, key: string) => `(media:${mediaId(key)}`);
+    const parsed = parseBody(markdown);
+    if (parsed.issues.length) throw new Error(`Demo article ${a.slug}: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
+    for (const id2 of parsed.mediaIds) bodyMedia.push({ articleId: id, mediaId: id2 });
     articles.push({
       id,
       slug: a.slug,
       headline: a.headline,
       summary: a.summary,
-      body: a.body.join('\n\n'),
+      body: markdown,
+      bodyBlocks: parsed.blocks as unknown as Prisma.InputJsonValue,
+      bodyText: parsed.text,
       kind: a.kind,
       status: a.status,
       sectionId: sectionId(a.section),
@@ -345,6 +356,7 @@ export function planDemo(now: Date) {
     tags,
     media,
     articles,
+    bodyMedia,
     bylines,
     articleTags,
     corrections,
@@ -405,6 +417,7 @@ export async function seedGenerated(
         const batch = gen.articleBatch(from, to);
         await insertRows(tx, 'Media', batch.media);
         await insertRows(tx, 'Article', batch.articles, batchSize);
+        await insertRows(tx, 'ArticleBodyMedia', batch.bodyMedia, 10_000);
         await insertRows(tx, 'ArticleAuthor', batch.bylines, 10_000);
         await insertRows(tx, 'ArticleTag', batch.articleTags, 10_000);
         await insertRows(tx, 'Correction', batch.corrections);

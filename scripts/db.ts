@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations, diffMigrationsToSchema, migrationsDir } from '../src/db/migrations.js';
 import { loadSeeders } from '../src/db/seeding.js';
+import { backfillBodies } from '../src/newsroom/body.js';
 import { refreshPopularity } from '../src/newsroom/popularity.js';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -22,6 +23,8 @@ async function main() {
       try {
         const applied = await applyMigrations(db.adapterFactory);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
+        const parsed = await backfillBodies(db.prisma);
+        if (parsed) console.log(`Parsed ${parsed} stored article bodies into blocks.`);
       } finally {
         await db.close();
       }

@@ -185,6 +185,28 @@ const schema = z.object({
   WEBHOOK_RETRY_WINDOW_MS: int(0, 30 * 86_400_000).default(86_400_000),
   /** Allow endpoints on private, loopback and link-local addresses (checked again at every delivery). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  /** Image service URL template for renditions (see README, Images); unset = renditions are the original URL. */
+  IMAGE_URL_TEMPLATE: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+/, 'must be an http(s):// URL template')
+    .optional(),
+  /** imgproxy's signing key and salt (hex), both or neither; unset = URLs are signed `insecure`. */
+  IMAGE_KEY: z
+    .string()
+    .regex(/^([0-9a-fA-F]{2})+$/, 'must be hex')
+    .optional(),
+  IMAGE_SALT: z
+    .string()
+    .regex(/^([0-9a-fA-F]{2})*$/, 'must be hex')
+    .optional(),
+  /** The widths (and heights) a rendition may have, comma-separated. */
+  IMAGE_WIDTHS: z
+    .string()
+    .regex(/^\s*\d{1,5}(\s*,\s*\d{1,5})*\s*$/, 'must be widths in pixels, comma-separated')
+    .transform((v) => [...new Set(v.split(',').map(Number))].filter((w) => w > 0).sort((a, b) => a - b))
+    .default([320, 480, 640, 800, 1024, 1280, 1600, 2048]),
+  /** Format of renditions that do not ask for one. */
+  IMAGE_FORMAT: z.enum(['JPEG', 'PNG', 'WEBP', 'AVIF']).default('WEBP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -268,6 +290,7 @@ function toConfig(c: z.output<typeof schema>) {
       retryWindowMs: c.WEBHOOK_RETRY_WINDOW_MS,
       allowPrivateTargets: c.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     },
+    images: imagesConfig(c),
     logLevel: c.LOG_LEVEL,
     cdnPurge: cdnPurgeConfig(c),
   };
@@ -280,6 +303,19 @@ export type CdnTarget =
   | { kind: 'cloudflare'; zoneId: string; token: string; apiUrl: string };
 
 /** The CDN to purge and how; the variables its kind needs must be set. */
+function imagesConfig(c: z.output<typeof schema>) {
+  if ((c.IMAGE_KEY === undefined) !== (c.IMAGE_SALT === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  IMAGE_SALT: IMAGE_KEY and IMAGE_SALT go together');
+  }
+  return {
+    urlTemplate: c.IMAGE_URL_TEMPLATE ?? null,
+    key: c.IMAGE_KEY ? Buffer.from(c.IMAGE_KEY, 'hex') : null,
+    salt: c.IMAGE_SALT !== undefined ? Buffer.from(c.IMAGE_SALT, 'hex') : null,
+    widths: c.IMAGE_WIDTHS,
+    defaultFormat: c.IMAGE_FORMAT,
+  };
+}
+
 function cdnPurgeConfig(c: z.output<typeof schema>) {
   const need = (name: string, value: unknown) => {
     if (value === undefined) throw new ConfigError(`Invalid configuration:\n  ${name}: required with CDN_PURGE=${c.CDN_PURGE}`);

@@ -3,6 +3,7 @@
 import type { PrismaClient } from './generated/prisma/client.js';
 import { anonymous, type Viewer } from './newsroom/auth.js';
 import type { LiveHub } from './newsroom/live.js';
+import { defaultImageService, type ImageServiceConfig } from './newsroom/media.js';
 import { createReader, type Reader } from './newsroom/reader.js';
 import type { WebhookSettings } from './newsroom/webhook-sender.js';
 
@@ -18,13 +19,15 @@ export type Context = Reader & {
   transport?: 'ws';
   /** Which webhook targets may be registered, and the retry window a replay gets. */
   webhooks?: Pick<WebhookSettings, 'allowPrivateTargets' | 'retryWindowMs'>;
+  /** The image service renditions are built for (config IMAGE_*). */
+  images: ImageServiceConfig;
 };
 
 export function createContext(
   prisma: PrismaClient,
   live: LiveHub,
   viewer: Viewer = anonymous,
-  extra: Pick<Context, 'resumeAfter' | 'webhooks'> = {},
+  extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images'>> = {},
 ): Context {
-  return { ...createReader(prisma, viewer), live, ...extra };
+  return { ...createReader(prisma, viewer), live, images: defaultImageService, ...extra };
 }

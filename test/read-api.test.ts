@@ -22,7 +22,7 @@ describe('article', () => {
   it('by slug: the wire story with its source, times, section, topics and correction', async () => {
     const { article } = await data(`{
       article(slug: "${MAIN_STORY}") {
-        headline kind status dateline publishedAt updatedAt body
+        headline kind status dateline publishedAt updatedAt body { text blocks { __typename } }
         section { slug name }
         byline { role position author { name kind } }
         tags { slug }
@@ -39,7 +39,8 @@ describe('article', () => {
     expect(article.tags.map((t: { slug: string }) => t.slug)).toEqual(
       expect.arrayContaining(['china', 'united-states', 'artificial-intelligence', 'deepseek']),
     );
-    expect(article.body.split(/\n\n+/).length).toBeGreaterThanOrEqual(10);
+    expect(article.body.blocks.filter((b: { __typename: string }) => b.__typename === 'ParagraphBlock').length).toBeGreaterThanOrEqual(10);
+    expect(article.body.text.split(/\n\n+/).length).toBeGreaterThanOrEqual(10);
     expect(article.corrections.length).toBeGreaterThanOrEqual(1);
     expect(article.heroMedia.credit).toBeTruthy();
   });

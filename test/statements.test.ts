@@ -28,8 +28,13 @@ describe('statements per request', () => {
     expect(large.data.editorials.edges).toHaveLength(6);
     expect(large.data.latest.edges.every((e: any) => e.node.byline.length > 0 && e.node.section && e.node.tags)).toBe(true);
     expect(large.count).toBe(small.count);
-    // One statement per root field: the edition; the article with its byline, tags, media,
-    // corrections and related stories (the RelatedArticle view) and their cards; latest; most
+    // The body's blocks come with the article, its library images too (ArticleBodyMedia).
+    const blocks = large.data.article.body.blocks.map((b: { __typename: string }) => b.__typename);
+    expect(blocks).toEqual(expect.arrayContaining(['ParagraphBlock', 'ImageBlock']));
+    expect(large.data.article.body.blocks.find((b: any) => b.__typename === 'ImageBlock').media.url).toMatch(/^https:/);
+    expect(large.data.article.body.html).toContain('<figure class="image">');
+    // One statement per root field: the edition; the article with its byline, tags, media, body
+    // images, corrections and related stories (the RelatedArticle view) and their cards; latest; most
     // popular with its cards (the precomputed ranking); must-read; editorials.
     expect(large.count).toBe(6);
   });

@@ -21,6 +21,7 @@ const PGLITE_ONLY = [
   'test/embedded-lock.test.ts',
   'test/fuzz.test.ts',
   'test/rooms.test.ts',
+  'test/renditions.test.ts',
   'test/schema.test.ts',
   'test/server.test.ts',
 ];

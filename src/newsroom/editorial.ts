@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Prisma, type Article, type ArticleStatus, type PrismaClient } from '../generated/prisma/client.js';
 import { ArticleKind, BylineRole } from '../generated/prisma/enums.js';
 import { hasRole, requireRole, type Viewer } from './auth.js';
+import { bodyColumns, MAX_BODY_LENGTH, prepareBody } from './body.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { type AppendStoryEvent, type LogFollower, type StoryEventType, writeWithEvents } from './events.js';
 import type { Actor } from './reader.js';
@@ -26,7 +27,7 @@ const contentFields = {
   headline: z.string().trim().min(1, 'must not be empty').max(300),
   slug: slugSchema,
   summary: z.string().trim().max(1000).nullish(),
-  body: z.string().max(200_000),
+  body: z.string().max(MAX_BODY_LENGTH, `at most ${MAX_BODY_LENGTH} characters`),
   kind: z.enum(ArticleKind),
   sectionId: z.number().int().positive(),
   dateline: z.string().trim().max(100).nullish(),
@@ -144,13 +145,14 @@ export async function createDraft(actor: Actor, rawInput: DraftInput): Promise<A
   }
   return transaction(actor, async (tx) => {
     await checkReferences(tx, { ...input, byline });
+    const body = await prepareBody(tx, input.body);
     const slug = input.slug ?? (await freeSlug(tx, slugFromHeadline(input.headline)));
     return tx.article.create({
       data: {
         slug,
         headline: input.headline,
         summary: input.summary ?? null,
-        body: input.body,
+        ...bodyColumns(body, 'create'),
         kind: input.kind,
         status: 'DRAFT',
         dateline: input.dateline ?? null,
@@ -228,6 +230,7 @@ export async function updateArticle(actor: Actor, id: number, version: number, r
   }
   return transaction(actor, async (tx, append) => {
     await checkReferences(tx, changes);
+    const body = changes.body !== undefined ? await prepareBody(tx, changes.body) : null;
     return applyChange(tx, append, viewer, id, {
       expectedVersion: version,
       byline: changes.byline,
@@ -236,7 +239,7 @@ export async function updateArticle(actor: Actor, id: number, version: number, r
         ...(changes.headline !== undefined && { headline: changes.headline }),
         ...(changes.slug !== undefined && { slug: changes.slug }),
         ...(changes.summary !== undefined && { summary: changes.summary }),
-        ...(changes.body !== undefined && { body: changes.body }),
+        ...(body && bodyColumns(body, 'update')),
         ...(changes.kind !== undefined && { kind: changes.kind }),
         ...(changes.dateline !== undefined && { dateline: changes.dateline }),
         ...(changes.sectionId !== undefined && { section: { connect: { id: changes.sectionId } } }),

@@ -15,6 +15,7 @@ const feedArticleSelect = {
   slug: true,
   headline: true,
   summary: true,
+  bodyText: true,
   publishedAt: true,
   updatedAt: true,
   section: { select: { id: true, slug: true, name: true } },
@@ -70,13 +71,23 @@ export async function latestArticles(
     skip: page.offset ?? 0,
     take: page.limit,
   });
-  return rows.map(({ bylines, tags, publishedAt, ...row }) => ({
+  return rows.map(({ bylines, tags, publishedAt, bodyText, ...row }) => ({
     ...row,
+    // Without a dek, the first words of the body's plain text stand in for it.
+    summary: row.summary ?? snippet(bodyText),
     // A published article always has its publication time; the fallback keeps the type honest.
     publishedAt: publishedAt ?? new Date(0),
     authors: bylines.map((byline) => byline.author),
     tags: tags.map((link) => link.tag),
   }));
+}
+
+/** The first sentence or so of a plain text, cut at a word with "…" past `max` characters. */
+export function snippet(text: string, max = 280): string | null {
+  const first = text.split('\n\n')[0]?.trim() ?? '';
+  if (!first) return null;
+  if (first.length <= max) return first;
+  return `${first.slice(0, max).replace(/\s+\S*$/, '')}…`;
 }
 
 /** How many articles of the site the reader may see were published since `since`. */

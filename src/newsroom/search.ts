@@ -77,7 +77,7 @@ export async function searchArticles(
     )
     SELECT a.id, ts_rank_cd(a."searchVector", q, 1) AS rank,
       ts_headline('english', translate(a.headline, ${MARKERS}, ''), q, ${highlight}) AS headline,
-      ts_headline('english', translate(coalesce(a.summary, '') || E'\n' || a.body, ${MARKERS}, ''), any_term, ${snippet}) AS snippet
+      ts_headline('english', translate(coalesce(a.summary, '') || E'\n' || a."bodyText", ${MARKERS}, ''), any_term, ${snippet}) AS snippet
     FROM candidate c JOIN "Article" a ON a.id = c.id, websearch_to_tsquery('english', ${text}) q,
       -- Snippets mark every matched word: a fragment rarely holds all of them, and with the
       -- query's AND ts_headline would fall back to the start of the text, unmarked.

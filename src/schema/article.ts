@@ -11,6 +11,7 @@ import { visibleArticleWhere } from '../newsroom/visibility.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
+import './media.js';
 import type { CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { countedConnection, decodeKeyCursor, encodeKeyCursor, isCursorId, isCursorTime, pageOptions } from './pagination.js';
@@ -38,18 +39,6 @@ export function parseIntId(id: string | number): number {
   }
   return value;
 }
-
-export const Media = builder.prismaObject('Media', {
-  description: 'An image with the caption and credit printed under it.',
-  fields: (t) => ({
-    url: t.exposeString('url'),
-    caption: t.exposeString('caption', { nullable: true }),
-    credit: t.exposeString('credit', { nullable: true }),
-    altText: t.exposeString('altText', { nullable: true }),
-    width: t.exposeInt('width', { nullable: true }),
-    height: t.exposeInt('height', { nullable: true }),
-  }),
-});
 
 export const Correction = builder.prismaObject('Correction', {
   fields: (t) => ({
@@ -92,7 +81,6 @@ export const Article = builder.prismaNode('Article', {
     slug: t.string({ resolve: (a) => a.slug }),
     headline: t.string({ description: 'Plain text: escape it when writing HTML.', resolve: (a) => a.headline }),
     summary: t.string({ nullable: true, description: 'Plain text (the dek).', resolve: (a) => a.summary }),
-    body: t.exposeString('body', { description: 'Markdown.' }),
     kind: t.field({ type: ArticleKind, resolve: (a) => a.kind }),
     status: t.field({ type: ArticleStatus, resolve: (a) => a.status }),
     dateline: t.string({ nullable: true, resolve: (a) => a.dateline }),

@@ -11,6 +11,7 @@ import './error-types.js';
 import { authorCacheRules } from './author.js';
 import { authorIndexCacheRules } from './author-index.js';
 import { collectionCacheRules } from './collection.js';
+import './body.js';
 import { editionCacheRules } from './edition.js';
 import { popularityCacheRules } from './popularity.js';
 import { searchCacheRules } from './search.js';

@@ -87,6 +87,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       return createContext(viewer.kind === 'anonymous' ? db.readers : db.prisma, live, viewer, {
         resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
         webhooks: config.webhooks,
+        images: config.images,
       });
     },
     plugins: [

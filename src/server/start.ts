@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
+import { backfillBodies } from '../newsroom/body.js';
 import { isDemo, isEmpty, loadSeeders } from '../db/seeding.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApiKey } from '../newsroom/auth.js';
@@ -48,6 +49,9 @@ async function startOn(db: Database, config: Config, logger: Logger): Promise<Ru
   if (config.migrateOnStart) {
     const applied = await applyMigrations(db.adapterFactory);
     if (applied.length) logger.info({ applied }, 'applied migrations');
+    // Bodies stored before they had blocks are parsed once (a no-op statement afterwards).
+    const parsed = await backfillBodies(db.prisma);
+    if (parsed) logger.info({ articles: parsed }, 'parsed stored article bodies into blocks');
   }
   if (config.seedDemo && (await isEmpty(db.prisma))) {
     const { seedDemo } = await loadSeeders();
