@@ -94,6 +94,8 @@ describe('renditions over GraphQL', () => {
 
   it('body HTML uses renditions and srcset from the image service', async () => {
     const story = await gw.query(`{ article(slug: "china-tells-ai-leaders-to-avoid-us-travel") { body { html } } }`);
-    expect(story.data.article.body.html).toMatch(/<img src="https:\/\/img\.example\.com\/[A-Za-z0-9_-]{43}\/rs:fit:1024:0:0\/[^"]+" srcset="[^"]+ 320w, /);
+    expect(story.data.article.body.html).toMatch(
+      /<img src="https:\/\/img\.example\.com\/[A-Za-z0-9_-]{43}\/rs:fit:1024:0:0\/[^"]+" srcset="[^"]+ 320w, /,
+    );
   });
 });

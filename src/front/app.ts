@@ -266,13 +266,11 @@ function hero(media: NonNullable<ArticleCardFragment['heroMedia']>) {
   );
 }
 
-/** The body: paragraphs of the Markdown source, as text. */
+/** The body: the gateway's HTML, rendered from its typed blocks and allow-list sanitised there. */
 function body(article: NonNullable<ArticlePageQuery['article']>) {
-  const paragraphs = article.body
-    .split(/\n{2,}/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-  return h('div', { class: 'body' }, ...paragraphs.map((p) => h('p', {}, p)));
+  const element = h('div', { class: 'body' });
+  element.innerHTML = article.body.html;
+  return element;
 }
 
 async function articlePage(slug: string) {
