@@ -315,3 +315,85 @@ describe('access matrix: webhooks × roles', () => {
     });
   }
 });
+
+// Editorial objects: every role × every mutation that changes one. Refused roles get a
+// ForbiddenError; allowed ones get past the role check to a typed input error (the inputs are
+// wrong on purpose, so nothing changes). Either way nothing is written, not even an event.
+const EDITORIAL_MUTATIONS: [role: 'EDITOR' | 'ADMIN', allowed: string, call: string][] = [
+  ['EDITOR', 'ValidationError', 'createCollection(input: { slug: "Not A Slug", name: "x" })'],
+  ['EDITOR', 'NotFoundError', `updateCollection(id: "${globalId('Collection', 999_999)}", input: { name: "x" })`],
+  ['EDITOR', 'NotFoundError', `setCollectionItems(id: "${globalId('Collection', 999_999)}", articles: [])`],
+  ['EDITOR', 'ValidationError', 'createTag(input: { slug: "Not A Slug", name: "x" })'],
+  ['EDITOR', 'NotFoundError', `updateTag(id: "${globalId('Tag', 999_999)}", input: { name: "x" })`],
+  ['EDITOR', 'ValidationError', 'createEdition(input: { date: "2030-01-01", name: "" })'],
+  ['EDITOR', 'NotFoundError', `setEditionPlacements(id: "${globalId('Edition', 999_999)}", placements: [])`],
+  ['ADMIN', 'ValidationError', 'createSection(input: { slug: "Not A Slug", name: "x" })'],
+  ['ADMIN', 'NotFoundError', `updateSection(id: "${globalId('Section', 999_999)}", input: { name: "x" })`],
+  ['ADMIN', 'NotFoundError', `deleteSection(id: "${globalId('Section', 999_999)}")`],
+  ['ADMIN', 'ValidationError', 'createAuthor(input: { slug: "Not A Slug", name: "x" })'],
+  ['ADMIN', 'NotFoundError', `updateAuthor(id: "${globalId('Author', 999_999)}", input: { name: "x" })`],
+];
+const rank: Record<string, number> = { anonymous: 0, writer: 1, editor: 2, admin: 3, EDITOR: 2, ADMIN: 3 };
+
+describe('access matrix: editorial mutations × roles', () => {
+  for (const role of ['anonymous', 'writer', 'editor', 'admin']) {
+    it(`${role}`, async () => {
+      const events = await gw.db.prisma.storyEvent.count();
+      const seen: Record<string, string> = {};
+      const expected: Record<string, string> = {};
+      for (const [needs, allowed, call] of EDITORIAL_MUTATIONS) {
+        const response = await gw.query(`mutation { m: ${call} { __typename } }`, {}, roles[role]!);
+        seen[call] = response.data?.m?.__typename ?? JSON.stringify(response.errors);
+        expected[call] = rank[role]! >= rank[needs]! ? allowed : 'ForbiddenError';
+      }
+      expect(seen).toEqual(expected);
+      expect(await gw.db.prisma.storyEvent.count()).toBe(events);
+    });
+  }
+});
+
+// The live paths: a collection holding hidden articles, replayed to each role by `collectionUpdated`
+// over SSE; a subscription is no preview path, so no role sees a hidden article through it.
+describe('access matrix: collectionUpdated × roles', () => {
+  let after: string;
+  let collection: string;
+  beforeAll(async () => {
+    const holding = hidden.find((h) => h.collections.length)!;
+    collection = holding.collections[0]!;
+    const row = await gw.db.prisma.collection.findUniqueOrThrow({
+      where: { slug: collection },
+      include: { items: { orderBy: { position: 'asc' } } },
+    });
+    after = String((await gw.db.prisma.storyEvent.findFirst({ orderBy: { id: 'desc' } }))?.id ?? 0);
+    // The same items again: an event to replay, nothing changed.
+    const set = await gw.query(
+      `mutation($id: ID!, $articles: [ID!]!) { setCollectionItems(id: $id, articles: $articles) { __typename } }`,
+      { id: globalId('Collection', row.id), articles: row.items.map((item) => globalId('Article', item.articleId)) },
+      roles.admin,
+    );
+    expect(set.data.setCollectionItems.__typename).toBe('MutationSetCollectionItemsSuccess');
+  });
+
+  for (const role of ['anonymous', 'writer', 'editor', 'admin']) {
+    it(`${role}`, async () => {
+      const controller = new AbortController();
+      const response = await gw.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...roles[role] },
+        body: JSON.stringify({
+          query: `subscription($slug: String!, $after: ID) { collectionUpdated(slug: $slug, after: $after) { type collection { articles { slug } } } }`,
+          variables: { slug: collection, after },
+        }),
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!/^data: .*\n\n/m.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      const event = JSON.parse(/^data: (.*)\n\n/m.exec(text)![1]!);
+      const shown = event.data.collectionUpdated.collection.articles.map((a: { slug: string }) => a.slug);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.filter((slug: string) => hidden.some((h) => h.slug === slug))).toEqual([]);
+    });
+  }
+});

@@ -1,5 +1,5 @@
 // Collection: an editor-curated ordered list such as "Must Read".
-import { createCollection, setCollectionItems } from '../newsroom/catalog.js';
+import { createCollection, setCollectionItems, updateCollection } from '../newsroom/catalog.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
@@ -39,9 +39,13 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
-  fields: (t) => ({ slug: t.string({ required: true }), name: t.string({ required: true }), description: t.string() }),
-});
+const collectionInput = (required: boolean) =>
+  builder.inputType(required ? 'CreateCollectionInput' : 'UpdateCollectionInput', {
+    ...(!required && { description: 'Only the fields given change.' }),
+    fields: (t) => ({ slug: t.string({ required }), name: t.string({ required }), description: t.string() }),
+  });
+const CreateCollectionInput = collectionInput(true);
+const UpdateCollectionInput = collectionInput(false);
 
 builder.mutationFields((t) => ({
   createCollection: t.prismaField({
@@ -51,6 +55,16 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateCollectionInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const { id } = await createCollection(ctx, toDomainInput(args.input) as never);
+      return ctx.prisma.collection.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
+    },
+  }),
+  updateCollection: t.prismaField({
+    type: 'Collection',
+    errors: {},
+    description: 'EDITOR. Rename it, change its slug or description.',
+    args: { id: t.arg.globalID({ required: true, for: [Collection] }), input: t.arg({ type: UpdateCollectionInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateCollection(ctx, parseIntId(args.id.id), toDomainInput(args.input) as never);
       return ctx.prisma.collection.findUniqueOrThrow({ ...nonEmpty(query), where: { id } });
     },
   }),

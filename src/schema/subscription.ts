@@ -1,4 +1,5 @@
-// Live updates: stories published, changes to one story, edition changes. Every event carries
+// Live updates: stories published, changes to one story, edition, collection and section
+// changes (what a homepage follows). Every event carries
 // its StoryEvent id (`eventId`, and `extensions.eventId`, and the SSE `id:`); pass the last
 // one seen as `after` (SSE: Last-Event-ID) to receive what was missed first, in order.
 import { queryFromInfo } from '@pothos/plugin-prisma';
@@ -10,8 +11,10 @@ import type { LiveEvent, LiveHub } from '../newsroom/live.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import { Article, ArticleKind, parseIntId } from './article.js';
 import { builder } from './builder.js';
+import { Collection } from './collection.js';
 import { Edition } from './edition.js';
 import { userError } from './errors.js';
+import { Section } from './section.js';
 
 builder.subscriptionType({ description: 'Live story updates over WebSocket (graphql-transport-ws) or SSE.' });
 
@@ -82,6 +85,58 @@ const EditionUpdate = builder.objectRef<Update>('EditionUpdate').implement({
   }),
 });
 
+const CollectionUpdate = builder.objectRef<Update>('CollectionUpdate').implement({
+  interfaces: [LiveEventRef],
+  description:
+    'The collection changed (COLLECTION_CREATED, COLLECTION_UPDATED), or a story in it did (PUBLISHED, UPDATED, CORRECTED, UNPUBLISHED): re-render it from `collection`.',
+  fields: (t) => ({
+    articleId: t.id({
+      nullable: true,
+      description: 'For a story event: the story that changed (it may no longer be visible in `collection`).',
+      resolve: (e) => (e.articleId == null ? null : encodeGlobalID('Article', e.articleId)),
+    }),
+    collection: t.field({
+      type: Collection,
+      nullable: true,
+      description: 'The collection as it is now, with the articles you may read.',
+      resolve: (e, _args, ctx, info) => {
+        const query = queryFromInfo({ context: ctx, info });
+        const { slug } = e as CollectionEvent;
+        return loadOnce(ctx, e.id, JSON.stringify(['collection', slug, query]), () =>
+          ctx.prisma.collection.findUnique({ ...query, where: { slug } }),
+        );
+      },
+    }),
+  }),
+});
+
+const SectionUpdate = builder.objectRef<Update>('SectionUpdate').implement({
+  interfaces: [LiveEventRef],
+  description: 'A section was created, changed (name, slug, parent, position) or deleted.',
+  fields: (t) => ({
+    sectionId: t.id({ resolve: (e) => encodeGlobalID('Section', e.sectionId ?? 0) }),
+    section: t.field({
+      type: Section,
+      nullable: true,
+      description: 'The section as it is now; null after SECTION_DELETED.',
+      resolve: (e, _args, ctx, info) => {
+        const query = queryFromInfo({ context: ctx, info });
+        return loadOnce(ctx, e.id, JSON.stringify(['section', query]), () =>
+          ctx.prisma.section.findUnique({ ...query, where: { id: e.sectionId ?? 0 } }),
+        );
+      },
+    }),
+  }),
+});
+
+/** An event as a collection's subscribers get it: about the collection with `slug`. */
+type CollectionEvent = Update & { slug: string };
+
+/** The id of the row with `slug`, or -1 (matches no event) when there is none. */
+async function idOfSlug(find: Promise<{ id: number } | null>): Promise<number> {
+  return (await find)?.id ?? -1;
+}
+
 function parseAfter(ctx: Context, after: string | null | undefined): number | null {
   const value = after ?? ctx.resumeAfter;
   if (value == null) return null;
@@ -151,13 +206,49 @@ builder.subscriptionFields((t) => ({
   }),
   editionUpdated: t.field({
     type: EditionUpdate,
-    description: "An edition's placements changed (all editions, or the one with `slug`).",
+    description:
+      'An edition was created (EDITION_CREATED) or its placements changed (EDITION_UPDATED): all editions, or the one with `slug`.',
     args: { slug: t.arg.string(), after: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       const after = parseAfter(ctx, args.after == null ? null : String(args.after));
       const editionId =
         args.slug == null ? null : ((await ctx.prisma.edition.findUnique({ where: { slug: args.slug }, select: { id: true } }))?.id ?? -1);
-      return follow(ctx, after, (e) => e.type === 'EDITION_UPDATED' && (editionId === null || e.editionId === editionId));
+      return follow(
+        ctx,
+        after,
+        (e) => (e.type === 'EDITION_UPDATED' || e.type === 'EDITION_CREATED') && (editionId === null || e.editionId === editionId),
+      );
+    },
+    resolve: (e, _args, ctx) => update(ctx, e),
+  }),
+  collectionUpdated: t.field({
+    type: CollectionUpdate,
+    description:
+      'Changes to the collection with `slug` (e.g. the homepage "Must Read"): its items, name or description, and stories in it published, updated, corrected or unpublished.',
+    args: {
+      slug: t.arg.string({ required: true, description: 'The collection, e.g. "must-read".' }),
+      after: t.arg.id({ description: 'The last eventId you received: missed events come first.' }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      const after = parseAfter(ctx, args.after == null ? null : String(args.after));
+      const id = await idOfSlug(ctx.prisma.collection.findUnique({ where: { slug: args.slug }, select: { id: true } }));
+      // Story events count when the story is in the collection now (the hub read its collections).
+      return follow(ctx, after, (e) => e.collectionId === id || (e.articleId != null && !!e.article?.collectionIds.includes(id)));
+    },
+    resolve: (e, args, ctx): CollectionEvent => ({ ...update(ctx, e), slug: args.slug }),
+  }),
+  sectionUpdated: t.field({
+    type: SectionUpdate,
+    description: 'Sections created, changed or deleted (all of them: the site navigation; or the one with `slug`).',
+    args: {
+      slug: t.arg.string({ description: 'One section; all sections when left out.' }),
+      after: t.arg.id({ description: 'The last eventId you received: missed events come first.' }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      const after = parseAfter(ctx, args.after == null ? null : String(args.after));
+      const id =
+        args.slug == null ? null : await idOfSlug(ctx.prisma.section.findUnique({ where: { slug: args.slug }, select: { id: true } }));
+      return follow(ctx, after, (e) => e.type.startsWith('SECTION_') && (id === null || e.sectionId === id));
     },
     resolve: (e, _args, ctx) => update(ctx, e),
   }),
