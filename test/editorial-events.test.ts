@@ -435,7 +435,13 @@ describe('subscriptions', () => {
       type: 'PUBLISHED',
       collection: { articles: [{ slug: MAIN_STORY }, { slug: 'peshawar-old-book-bazaar-binders' }] },
     });
-    expect(resumed.results).toHaveLength(2);
+    // Renamed, it is still the one followed.
+    await changeWithEvent(UPDATE_COLLECTION, { id: mustRead, input: { slug: 'must-read-now' } }, editor);
+    const [, , renamed] = await resumed.waitFor(3);
+    expect(renamed.data.collectionUpdated).toMatchObject({ type: 'COLLECTION_UPDATED', collection: { slug: 'must-read-now' } });
+    await changeWithEvent(UPDATE_COLLECTION, { id: mustRead, input: { slug: 'must-read' } }, editor);
+    await resumed.waitFor(4);
+    expect(resumed.results).toHaveLength(4);
   });
 
   it('sectionUpdated and editionUpdated over SSE, resumed by Last-Event-ID; a bad key is refused', async () => {

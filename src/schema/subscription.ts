@@ -101,9 +101,9 @@ const CollectionUpdate = builder.objectRef<Update>('CollectionUpdate').implement
       description: 'The collection as it is now, with the articles you may read.',
       resolve: (e, _args, ctx, info) => {
         const query = queryFromInfo({ context: ctx, info });
-        const { slug } = e as CollectionEvent;
-        return loadOnce(ctx, e.id, JSON.stringify(['collection', slug, query]), () =>
-          ctx.prisma.collection.findUnique({ ...query, where: { slug } }),
+        const id = (e as CollectionEvent).followedCollection;
+        return loadOnce(ctx, e.id, JSON.stringify(['collection', id, query]), () =>
+          ctx.prisma.collection.findUnique({ ...query, where: { id } }),
         );
       },
     }),
@@ -129,8 +129,23 @@ const SectionUpdate = builder.objectRef<Update>('SectionUpdate').implement({
   }),
 });
 
-/** An event as a collection's subscribers get it: about the collection with `slug`. */
-type CollectionEvent = Update & { slug: string };
+/** An event as a collection's subscribers get it: about the collection they follow (by id: a rename keeps it). */
+type CollectionEvent = Update & { followedCollection: number };
+
+/** Tags each event with the followed collection; next/return/throw go straight to `events` (its return ends a waiting stream). */
+function followingCollection(events: AsyncIterableIterator<LiveEvent>, id: number): AsyncIterableIterator<LiveEvent> {
+  return {
+    next: async () => {
+      const result = await events.next();
+      return result.done ? result : { done: false, value: { ...result.value, followedCollection: id } as LiveEvent };
+    },
+    return: (value?: unknown) => events.return!(value),
+    throw: (error?: unknown) => events.throw!(error),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
 
 /** The id of the row with `slug`, or -1 (matches no event) when there is none. */
 async function idOfSlug(find: Promise<{ id: number } | null>): Promise<number> {
@@ -233,9 +248,12 @@ builder.subscriptionFields((t) => ({
       const after = parseAfter(ctx, args.after == null ? null : String(args.after));
       const id = await idOfSlug(ctx.prisma.collection.findUnique({ where: { slug: args.slug }, select: { id: true } }));
       // Story events count when the story is in the collection now (the hub read its collections).
-      return follow(ctx, after, (e) => e.collectionId === id || (e.articleId != null && !!e.article?.collectionIds.includes(id)));
+      return followingCollection(
+        follow(ctx, after, (e) => e.collectionId === id || (e.articleId != null && !!e.article?.collectionIds.includes(id))),
+        id,
+      );
     },
-    resolve: (e, args, ctx): CollectionEvent => ({ ...update(ctx, e), slug: args.slug }),
+    resolve: (e, _args, ctx) => update(ctx, e),
   }),
   sectionUpdated: t.field({
     type: SectionUpdate,
