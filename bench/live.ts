@@ -1,30 +1,75 @@
-// `npm run bench:live`: N WebSocket subscribers (default 5,000) on one gateway process, a story
-// published every second; reports publish-to-delivery latency p50/p99, deliveries (must equal
-// subscribers × stories) and memory per connection. Loopback only; everything it starts is
-// stopped at the end.
+// `npm run bench:live`: N graphql-ws subscribers (default 15,000) on one gateway process, a story
+// published every second for a minute; reports commit-to-receipt latency p50/p99/max, deliveries
+// (must equal subscribers × stories), the publish mutation's own answer time, gateway CPU per
+// 1,000 deliveries and memory per connection. The subscribers live in several forked client
+// processes (bench/lib/live-clients.ts), each on its own loopback source address (127.0.0.11,
+// .12, …): no process holds all the sockets, and no source address runs out of ephemeral ports.
+// Loopback only; everything it starts is stopped at the end.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
-import { benchDir, hasCommand, installCleanupHandlers, log, readRss, sleep } from './lib/common.js';
+import type { ChildProcess } from 'node:child_process';
+import {
+  benchDir,
+  coreBusyPercent,
+  hasCommand,
+  installCleanupHandlers,
+  log,
+  readCoreTimes,
+  readCpuSeconds,
+  readRss,
+  repoRoot,
+  sleep,
+  spawnOwned,
+  stopChild,
+} from './lib/common.js';
 import { demoDatabase, publishStory } from './lib/demo.js';
+import type { ClientsJob, ClientsMessage, ClientsReport } from './lib/live-clients.js';
 import { startServer } from './lib/server.js';
 
 const { values } = parseArgs({
   options: {
-    subscribers: { type: 'string', default: '5000' },
-    stories: { type: 'string', default: '10' },
+    subscribers: { type: 'string', default: '15000' },
+    stories: { type: 'string', default: '60' },
     interval: { type: 'string', default: '1000' },
-    'connect-batch': { type: 'string', default: '250' },
+    workers: { type: 'string', default: '6' },
+    'connect-batch': { type: 'string', default: '50' },
+    label: { type: 'string' },
   },
 });
 const subscribers = Number(values.subscribers);
 const stories = Number(values.stories);
 const intervalMs = Number(values.interval);
+const workerCount = Math.max(1, Math.min(Number(values.workers), subscribers));
 const DATABASE = 'newsroom_live_bench';
+const query = `subscription { storiesPublished { eventId article { slug headline publishedAt section { name } } } }`;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+type Worker = { child: ChildProcess; messages: ClientsMessage[]; waiters: (() => void)[] };
+
+function forkClients(pin: boolean): Worker {
+  const entry = path.join(benchDir, 'lib', 'live-clients.ts');
+  const node = [process.execPath, '--import', 'tsx', entry];
+  // The clients share core 1 with the bench process; the gateway has core 0.
+  const [command, ...args] = pin ? ['taskset', '-c', '1', ...node] : node;
+  const child = spawnOwned(command!, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const worker: Worker = { child, messages: [], waiters: [] };
+  child.on('message', (message: ClientsMessage) => {
+    worker.messages.push(message);
+    for (const wake of worker.waiters.splice(0)) wake();
+  });
+  return worker;
+}
+
+async function nextMessage<T extends ClientsMessage['type']>(worker: Worker, type: T): Promise<Extract<ClientsMessage, { type: T }>> {
+  for (;;) {
+    const found = worker.messages.find((m) => m.type === type);
+    if (found) return found as Extract<ClientsMessage, { type: T }>;
+    if (worker.child.exitCode !== null) throw new Error(`a client process exited (${worker.child.exitCode})`);
+    await new Promise<void>((resolve) => worker.waiters.push(resolve));
+  }
+}
 
 async function main() {
   installCleanupHandlers();
@@ -32,108 +77,154 @@ async function main() {
   log(`preparing ${DATABASE} (demo newsroom)`);
   const demo = await demoDatabase(DATABASE);
   const server = await startServer('gateway', {
-    env: { DATABASE_URL: demo.url, SCHEDULER_INTERVAL_MS: '0', SUBSCRIPTIONS_PER_CONNECTION: '5', DATABASE_POOL_SIZE: '10' },
+    env: {
+      DATABASE_URL: demo.url,
+      SCHEDULER_INTERVAL_MS: '0',
+      POPULARITY_REFRESH_MS: '0',
+      SUBSCRIPTIONS_PER_CONNECTION: '5',
+      // The front door stays on for every message, with limits that admit the bench: every
+      // subscriber may come from one address (WEBSOCKETS_PER_CLIENT), and each subscribe
+      // message is one operation off that address's budget (RATE_LIMIT_PER_MINUTE).
+      WEBSOCKETS_PER_CLIENT: String(subscribers + 100),
+      RATE_LIMIT_PER_MINUTE: String(subscribers * 2 + 1000),
+    },
     pin,
   });
-  log(`gateway pid ${server.pid} at ${server.url}${pin ? ' (pinned to core 0; clients run on the other core)' : ''}`);
+  log(`gateway pid ${server.pid} at ${server.url}${pin ? ' (pinned to core 0; clients on core 1)' : ''}`);
   const before = readRss(server.pid)!.rssMb;
 
-  const sentAt = new Map<string, number>();
-  /** How long the publish mutation itself took (its response, not the deliveries). */
-  const publishMs: number[] = [];
-  const latencies: number[] = [];
-  let deliveries = 0;
-  let errors = 0;
-  const clients: Client[] = [];
-  let acknowledged = 0;
-  const query = `subscription { storiesPublished { eventId article { slug headline publishedAt section { name } } } }`;
-  const batch = Number(values['connect-batch']);
-  for (let i = 0; i < subscribers; i += batch) {
-    const opened: Promise<void>[] = [];
-    for (let j = i; j < Math.min(subscribers, i + batch); j += 1) {
-      const client = createClient({ url: server.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
-      clients.push(client);
-      opened.push(
-        new Promise<void>((resolve) => {
-          const off = client.on('connected', () => {
-            off();
-            acknowledged += 1;
-            resolve();
-          });
-          client.subscribe(
-            { query },
-            {
-              next: (result) => {
-                const slug = (result.data as any)?.storiesPublished?.article?.slug as string | undefined;
-                const sent = slug ? sentAt.get(slug) : undefined;
-                if (sent !== undefined) latencies.push(Date.now() - sent);
-                deliveries += 1;
-              },
-              error: (error) => {
-                errors += 1;
-                if (errors === 1) log(`first subscription error: ${JSON.stringify(error instanceof Error ? error.message : error)}`);
-                resolve();
-              },
-              complete: () => {},
-            },
-          );
-        }),
-      );
-    }
-    await Promise.all(opened);
-  }
-  // Subscriptions are set up right after the connection is acknowledged; give them a moment.
-  await sleep(2000);
-  const after = readRss(server.pid)!.rssMb;
-  log(`${acknowledged} connections, gateway RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB`);
+  // Each client process gets its own source address, its share of the subscribers.
+  const workers = Array.from({ length: workerCount }, () => forkClients(pin));
+  const openedAt = Date.now();
+  workers.forEach((worker, i) => {
+    const count = Math.floor(subscribers / workerCount) + (i < subscribers % workerCount ? 1 : 0);
+    const job: ClientsJob = {
+      url: server.url.replace('http', 'ws'),
+      count,
+      localAddress: `127.0.0.${11 + i}`,
+      query,
+      batch: Number(values['connect-batch']),
+    };
+    worker.child.send({ type: 'start', job });
+  });
+  const connectedReports = await Promise.all(workers.map((w) => nextMessage(w, 'connected')));
+  const connected = connectedReports.reduce((s, r) => s + r.connected, 0);
+  const connectErrors = connectedReports.reduce((s, r) => s + r.errors, 0);
+  const firstConnectError = connectedReports.find((r) => r.firstError)?.firstError;
+  log(
+    `${connected} connections in ${((Date.now() - openedAt) / 1000).toFixed(1)} s${connectErrors ? `, ${connectErrors} errors (${firstConnectError})` : ''}`,
+  );
 
-  const publish = async (n: number) => {
+  const sentAt = new Map<string, number>();
+  const publishMs: number[] = [];
+  const publish = async (headline: string) => {
     let sent = 0;
-    await publishStory(server.url, demo, `Live bench story ${n} ${Date.now()}`, (slug) => {
+    const { slug } = await publishStory(server.url, demo, headline, (s) => {
       sent = Date.now();
-      sentAt.set(slug, sent);
+      sentAt.set(s, sent);
     });
-    publishMs.push(Date.now() - sent);
+    return { slug, answeredMs: Date.now() - sent };
   };
+
+  // A first story, not measured, proves every subscription is in place (graphql-ws does not
+  // acknowledge a subscribe) and warms the code paths.
+  const warm = await publish(`Live bench warm-up ${Date.now()}`);
+  log(`warm-up story published (${warm.answeredMs} ms); waiting for every subscriber to receive it`);
+  const settled = async (maxMs: number) => {
+    await sleep(Math.min(maxMs, 3000));
+    await server.waitIdle(maxMs);
+  };
+  await settled(30_000);
+  const connectedRss = readRss(server.pid)!.rssMb;
+
+  const cpuBefore = readCpuSeconds(server.pid)!;
+  const coresBefore = readCoreTimes();
+  const measured: string[] = [];
+  const publishErrors: string[] = [];
+  const startedAt = Date.now();
   for (let n = 1; n <= stories; n += 1) {
-    const started = Date.now();
-    await publish(n);
-    await sleep(Math.max(0, intervalMs - (Date.now() - started)));
+    const due = startedAt + (n - 1) * intervalMs;
+    await sleep(Math.max(0, due - Date.now()));
+    try {
+      const { slug, answeredMs } = await publish(`Live bench story ${n} ${Date.now()}`);
+      measured.push(slug);
+      publishMs.push(answeredMs);
+    } catch (error) {
+      // A failed publish is a miss, counted and reported, not the end of the run.
+      publishErrors.push((error as Error).message.slice(0, 300));
+    }
   }
-  const deadline = Date.now() + 15_000;
-  while (deliveries < subscribers * stories && Date.now() < deadline) await sleep(100);
+  await settled(30_000);
+  const cpuSeconds = readCpuSeconds(server.pid)! - cpuBefore;
+  const cores = coreBusyPercent(coresBefore, readCoreTimes());
   const peak = server.peakRssMb();
-  await Promise.all(clients.map((c) => c.dispose()));
+
+  for (const w of workers) w.child.send({ type: 'finish' });
+  const reports = (await Promise.all(workers.map((w) => nextMessage(w, 'report')))) as ClientsReport[];
+  await Promise.all(workers.map((w) => stopChild(w.child)));
+  const serverLog = server.output.slice(-20);
   await server.stop();
 
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const latencies: number[] = [];
+  let deliveries = 0;
+  let warmDeliveries = 0;
+  let unexpected = 0;
+  const perStoryP99: number[] = [];
+  const measuredSet = new Set(measured);
+  for (const slug of measured) {
+    const story: number[] = [];
+    for (const report of reports) for (const at of report.receipts[slug] ?? []) story.push(at - sentAt.get(slug)!);
+    deliveries += story.length;
+    latencies.push(...story);
+    story.sort((a, b) => a - b);
+    perStoryP99.push(percentile(story, 99));
+  }
+  for (const report of reports) {
+    warmDeliveries += report.receipts[warm.slug]?.length ?? 0;
+    for (const slug of Object.keys(report.receipts)) if (slug !== warm.slug && !measuredSet.has(slug)) unexpected += 1;
+  }
+  const errors = reports.reduce((s, r) => s + r.errors, 0);
+  const closed = reports.reduce((s, r) => s + r.closed, 0);
+  const sorted = latencies.sort((a, b) => a - b);
+  const sortedPublish = [...publishMs].sort((a, b) => a - b);
   const result = {
     date: new Date().toISOString(),
+    label: values.label,
     node: process.version,
     subscribers,
-    connected: acknowledged,
+    clientProcesses: workerCount,
+    connected,
     stories,
+    intervalMs,
+    published: measured.length,
+    publishErrors: publishErrors.length,
+    firstPublishError: publishErrors[0],
     expectedDeliveries: subscribers * stories,
     deliveries,
+    warmUpDeliveries: warmDeliveries,
+    unexpectedStories: unexpected,
     subscriptionErrors: errors,
-    latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN },
-    publishMutationMs: {
-      p50: percentile(
-        [...publishMs].sort((a, b) => a - b),
-        50,
-      ),
-      max: Math.max(...publishMs),
-    },
-    gatewayRssMb: { idle: before, connected: after, peak },
-    memoryPerConnectionKb: ((after - before) * 1024) / Math.max(1, acknowledged),
-    pinnedToOneCore: pin,
+    closedByServer: closed,
+    firstError: reports.find((r) => r.firstError)?.firstError ?? firstConnectError,
+    // From the moment the publish mutation was sent (before its transaction began, so an upper
+    // bound of commit-to-receipt) to the moment a client process read the message.
+    latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN },
+    worstStoryP99Ms: Math.max(...perStoryP99),
+    publishMutationMs: { p50: percentile(sortedPublish, 50), p99: percentile(sortedPublish, 99), max: sortedPublish.at(-1) },
+    gatewayCpuSeconds: cpuSeconds,
+    gatewayCpuMsPer1000Deliveries: (cpuSeconds * 1000 * 1000) / Math.max(1, deliveries),
+    coresBusyPercent: cores,
+    gatewayRssMb: { idle: before, connected: connectedRss, peak },
+    memoryPerConnectionKb: ((connectedRss - before) * 1024) / Math.max(1, connected),
+    pinned: pin,
+    serverLog,
   };
-  const file = path.join(benchDir, 'results', `${result.date.slice(0, 10)}-live.json`);
+  const file = path.join(benchDir, 'results', `${result.date.slice(0, 10)}-live${values.label ? `-${values.label}` : ''}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  console.log(JSON.stringify({ ...result, serverLog: undefined }, null, 2));
   log(`wrote ${path.relative(process.cwd(), file)}`);
   await demo.drop();
-  if (deliveries !== subscribers * stories) process.exitCode = 1;
+  if (deliveries !== subscribers * stories || errors || unexpected || publishErrors.length) process.exitCode = 1;
 }
 
 main().catch((error) => {

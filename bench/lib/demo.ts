@@ -26,7 +26,8 @@ export async function demoDatabase(name: string): Promise<DemoDatabase> {
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${name}`);
   const url = `${SERVER}/${name}`;
-  const db = await openDatabase({ kind: 'postgres', url, poolSize: 4 });
+  // No statement deadline: on a busy machine the seed's one transaction may outlast the default 5 s.
+  const db = await openDatabase({ kind: 'postgres', url, poolSize: 4, statementTimeoutMs: 0 });
   try {
     await applyMigrations(db.adapterFactory);
     await seedDemo(db.prisma);

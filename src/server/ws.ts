@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../newsroom/auth.js';
@@ -12,7 +12,7 @@ import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
 import { databaseUnavailable, isDatabaseUnavailable, liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
-import { createSubscriptionSharing } from './shared-subscriptions.js';
+import { createSubscriptionSharing, sendSharedPayloads, sharedPayload, sharedPayloadReplacer } from './shared-subscriptions.js';
 
 /**
  * Close code for a connection to retry: a client that reads too slowly, or a key that cannot be
@@ -58,6 +58,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   // (1009, 1007...); its 'error' is the client's fault, logged without a stack, not passed on to
   // graphql-ws, which would log it as an internal error. Registered before useServer's listener.
   wss.on('connection', (socket) => {
+    sendSharedPayloads(socket);
     const emit = socket.emit;
     socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]) {
       const error = args[0] as { code?: unknown; message?: string } | undefined;
@@ -69,6 +70,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
 
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
+      jsonMessageReplacer: sharedPayloadReplacer,
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       // Identical subscriptions of the same viewer share one execution per event.
       subscribe: (args) => {
@@ -154,11 +156,13 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           rootValue: { execute, subscribe, shareKey: shareKeyOf(viewer, payload) },
         };
       },
-      onNext: (ctx) => {
+      onNext: (ctx, _id, _payload, _args, result) => {
         if (ctx.extra.socket.bufferedAmount > MAX_BUFFERED) {
           logger.warn('closing a WebSocket that reads too slowly');
           ctx.extra.socket.close(TRY_AGAIN_LATER, 'Reading too slowly: reconnect and resume');
         }
+        // Serialised once for every socket of a shared subscription (shared-subscriptions.ts).
+        return sharedPayload(result) as ExecutionResult; // see sharedPayloadReplacer
       },
       // Executed (a query or mutation answered, a subscription begun): the operation's log line.
       onOperation: (ctx, id, payload, args) => {
