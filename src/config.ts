@@ -41,6 +41,14 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string')
     .optional(),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
+  /** Streaming replicas (postgresql:// URLs, comma-separated) for anonymous reads; writes, API keys and background work stay on DATABASE_URL. */
+  DATABASE_REPLICA_URLS: list
+    .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, 'must be postgresql:// connection strings')))
+    .default([]),
+  /** A replica further behind the primary than this is skipped until it catches up (measured by WAL position, to within DATABASE_REPLICA_CHECK_MS). */
+  DATABASE_REPLICA_MAX_LAG_MS: int(0, 3_600_000).default(2000),
+  /** How often each replica's state (up, standby) and lag are checked. */
+  DATABASE_REPLICA_CHECK_MS: int(50, 60_000).default(500),
   /** Connections kept apart for API keys, their mutations and background work (scheduler, jobs, outbox), which anonymous reads cannot take; 0 = one shared pool. */
   DATABASE_RESERVED_POOL_SIZE: int(0, 500).default(3),
   /** Anonymous operations executing at once per gateway (answers from the HTTP cache do not count); beyond it 503 SERVER_BUSY with Retry-After; 0 = no cap. */
@@ -223,6 +231,8 @@ export type DatabaseConfig =
       connectTimeoutMs?: number;
       /** A second pool of this size for everything but anonymous requests; default 0 (one pool). */
       reservedPoolSize?: number;
+      /** Streaming replicas for anonymous reads (see db/replicas.ts); default none. */
+      replicas?: { urls: string[]; maxLagMs: number; checkMs: number };
     }
   | { kind: 'pglite'; dataDir: string };
 
@@ -236,6 +246,7 @@ function toConfig(c: z.output<typeof schema>) {
         statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
         connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
         reservedPoolSize: c.DATABASE_RESERVED_POOL_SIZE,
+        replicas: { urls: c.DATABASE_REPLICA_URLS, maxLagMs: c.DATABASE_REPLICA_MAX_LAG_MS, checkMs: c.DATABASE_REPLICA_CHECK_MS },
       }
     : { kind: 'pglite', dataDir: c.DATA_DIR };
   return {

@@ -21,7 +21,19 @@ describe('configuration', () => {
       statementTimeoutMs: 5000,
       connectTimeoutMs: 3000,
       reservedPoolSize: 3,
+      replicas: { urls: [], maxLagMs: 2000, checkMs: 500 },
     });
+    const replicated = loadConfig({
+      DATABASE_URL: 'postgresql://u@db:5432/news',
+      DATABASE_REPLICA_URLS: 'postgresql://u@replica-1/news, postgresql://u@replica-2/news',
+      DATABASE_REPLICA_MAX_LAG_MS: '500',
+    });
+    expect(replicated.database).toMatchObject({
+      replicas: { urls: ['postgresql://u@replica-1/news', 'postgresql://u@replica-2/news'], maxLagMs: 500, checkMs: 500 },
+    });
+    expect(() => loadConfig({ DATABASE_URL: 'postgresql://u@db/news', DATABASE_REPLICA_URLS: 'mysql://replica/news' })).toThrow(
+      /DATABASE_REPLICA_URLS/,
+    );
     const pooled = loadConfig({ DATABASE_URL: 'postgresql://u@pgbouncer:6432/news', DATABASE_PREPARED_STATEMENTS: 'false' });
     expect(pooled.database).toMatchObject({ kind: 'postgres', preparedStatements: false });
   });

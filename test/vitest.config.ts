@@ -11,7 +11,8 @@ const postgresUrl = process.env.TEST_DATABASE_URL;
 
 /**
  * Files that run on the PGlite pass only: what they test does not depend on the database kind
- * (schema, configuration, builds, input fuzzing, the browser) or is the embedded database itself.
+ * (schema, configuration, builds, input fuzzing, the browser), is the embedded database itself, or
+ * starts PostgreSQL servers of its own (replicas).
  */
 const PGLITE_ONLY = [
   'test/browser.test.ts',
@@ -19,6 +20,7 @@ const PGLITE_ONLY = [
   'test/codegen.test.ts',
   'test/config.test.ts',
   'test/embedded-lock.test.ts',
+  'test/replicas.test.ts',
   'test/fuzz.test.ts',
   'test/rooms.test.ts',
   'test/renditions.test.ts',

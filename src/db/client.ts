@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir } from './lock.js';
+import { ReplicaRouter } from './replicas.js';
 
 export type Database = {
   /** API keys, their mutations and background work (scheduler, jobs, outbox): the reserved connections when there are any. */
@@ -20,6 +21,8 @@ export type Database = {
   kind: Config['database']['kind'];
   /** The PostgreSQL connection pools (their counts are metrics); none on PGlite. */
   pools: pg.Pool[];
+  /** Streaming replicas behind `readers` (DATABASE_REPLICA_URLS), when configured. */
+  replicas?: ReplicaRouter;
   /** The adapter factory the schema engine needs for migrations. */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
@@ -48,15 +51,28 @@ export async function openDatabase(config: Config['database'], options: Database
     const pools = [...new Set([readersPool, pool])];
     const adapterFactory = adapter(pool);
     const prisma = client(adapterFactory);
-    const readers = pool === readersPool ? prisma : client(adapter(readersPool));
+    // With replicas, anonymous reads go through the router; it falls back to the readers' pool.
+    const urls = config.replicas?.urls ?? [];
+    const replicas = urls.length
+      ? new ReplicaRouter(
+          readersPool,
+          pool,
+          urls.map((url) => ({ name: hostOf(url), pool: openPool({ ...config, url }, config.poolSize) })),
+          config.replicas!,
+        )
+      : undefined;
+    const readers = replicas ? client(adapter(replicas)) : pool === readersPool ? prisma : client(adapter(readersPool));
+    await replicas?.ready();
     return {
       prisma,
       readers,
       kind: config.kind,
       pools,
+      replicas,
       adapterFactory,
       async close() {
         await Promise.all([...new Set([prisma, readers])].map((c) => c.$disconnect()));
+        await replicas?.end();
         await Promise.all(pools.map((p) => p.end()));
       },
     };
@@ -85,6 +101,16 @@ export async function openDatabase(config: Config['database'], options: Database
       lock?.release();
     },
   };
+}
+
+/** A replica's name in logs and states: host and port, never the password. */
+function hostOf(url: string): string {
+  try {
+    const { hostname, port } = new URL(url);
+    return `${hostname}:${port || 5432}`;
+  } catch {
+    return 'replica';
+  }
 }
 
 /** Defaults of the database deadlines (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_CONNECT_TIMEOUT_MS). */

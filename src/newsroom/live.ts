@@ -56,7 +56,12 @@ export class LiveHub {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly logger: Logger,
-    private readonly options: { redisUrl?: string; pollMs: number },
+    private readonly options: {
+      redisUrl?: string;
+      pollMs: number;
+      /** Awaited when new events were read, before they are fanned out (read replicas fence on it). */
+      beforeFanOut?: () => Promise<void>;
+    },
   ) {}
 
   private started: Promise<void> | undefined;
@@ -215,6 +220,7 @@ export class LiveHub {
           let events: LiveEvent[];
           do {
             events = await this.load({ id: { gt: this.lastDelivered } }, BATCH);
+            if (events.length) await this.options.beforeFanOut?.();
             for (const event of events) {
               this.lastDelivered = event.id;
               for (const subscriber of this.subscribers) subscriber.push(event);

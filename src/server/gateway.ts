@@ -41,6 +41,8 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   const live = new LiveHub(db.prisma, logger.child({ component: 'live' }), {
     redisUrl: config.redisUrl,
     pollMs: config.outboxPollMs,
+    // Before caches purge for new events: readers stay off replicas that have not replayed them.
+    beforeFanOut: db.replicas && (() => db.replicas!.fence()),
   });
   const obs = observability({ config, db, logger, live });
   const door = frontDoor(config, { prisma: db.prisma, logger });

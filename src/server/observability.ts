@@ -77,6 +77,16 @@ export function observeWebhookAttempt(outcome: string, latencySeconds: number | 
   if (latencySeconds != null) webhookLatency.observe({ outcome }, latencySeconds);
 }
 
+/** Read replicas of this process's databases (DATABASE_REPLICA_URLS): their counters are read at scrape time. */
+const replicaRouters = new Set<{ states(): { healthy: boolean; reads: number; fallbacks: number }[] }>();
+const replicaGauge = (name: string, help: string, read: (state: { healthy: boolean; reads: number; fallbacks: number }) => number) =>
+  summedGauge(name, help, replicaRouters, (router) => router.states().reduce((sum, state) => sum + read(state), 0));
+replicaGauge('newsroom_db_replicas_healthy', 'Read replicas in use (up, a standby, within DATABASE_REPLICA_MAX_LAG_MS)', (s) =>
+  s.healthy ? 1 : 0,
+);
+replicaGauge('newsroom_db_replica_statements_total', 'Read statements sent to replicas', (s) => s.reads);
+replicaGauge('newsroom_db_replica_fallbacks_total', 'Read statements a replica failed that the primary answered', (s) => s.fallbacks);
+
 const wsConnections = new Gauge({ name: 'newsroom_ws_connections', help: 'Open WebSocket connections', registers: [metricsRegistry] });
 /** The live hubs of this process: their counters are read at scrape time. */
 const hubs = new Set<{ subscriptions: number }>();
@@ -155,6 +165,7 @@ export function observability(options: {
   const described = new Map<string, { name: string; type?: string } | null>();
   let shuttingDown = false;
   for (const pool of db.pools) pools.add(pool);
+  if (db.replicas) replicaRouters.add(db.replicas);
   if (live) hubs.add(live);
 
   async function ready(): Promise<boolean> {
@@ -335,6 +346,7 @@ export function observability(options: {
     },
     close() {
       for (const pool of db.pools) pools.delete(pool);
+      if (db.replicas) replicaRouters.delete(db.replicas);
       if (live) hubs.delete(live);
     },
   };
