@@ -35,6 +35,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '6' },
     'connect-batch': { type: 'string', default: '50' },
     label: { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
 const subscribers = Number(values.subscribers);
@@ -73,7 +74,9 @@ async function nextMessage<T extends ClientsMessage['type']>(worker: Worker, typ
 
 async function main() {
   installCleanupHandlers();
-  const pin = hasCommand('taskset');
+  // Pinned: the gateway on core 0, clients on core 1. --no-pin when the machine is shared and
+  // busy, so that a crowded core 0 does not starve the gateway.
+  const pin = !values['no-pin'] && hasCommand('taskset');
   log(`preparing ${DATABASE} (demo newsroom)`);
   const demo = await demoDatabase(DATABASE);
   const server = await startServer('gateway', {
@@ -96,6 +99,7 @@ async function main() {
   // Each client process gets its own source address, its share of the subscribers.
   const workers = Array.from({ length: workerCount }, () => forkClients(pin));
   const openedAt = Date.now();
+  const cpuAtStart = readCpuSeconds(server.pid)!;
   workers.forEach((worker, i) => {
     const count = Math.floor(subscribers / workerCount) + (i < subscribers % workerCount ? 1 : 0);
     const job: ClientsJob = {
@@ -108,9 +112,11 @@ async function main() {
     worker.child.send({ type: 'start', job });
   });
   const connectedReports = await Promise.all(workers.map((w) => nextMessage(w, 'connected')));
+  const connectedAt = Date.now();
   const connected = connectedReports.reduce((s, r) => s + r.connected, 0);
   const connectErrors = connectedReports.reduce((s, r) => s + r.errors, 0);
   const firstConnectError = connectedReports.find((r) => r.firstError)?.firstError;
+  const connectCpuMs = (readCpuSeconds(server.pid)! - cpuAtStart) * 1000;
   log(
     `${connected} connections in ${((Date.now() - openedAt) / 1000).toFixed(1)} s${connectErrors ? `, ${connectErrors} errors (${firstConnectError})` : ''}`,
   );
@@ -149,6 +155,7 @@ async function main() {
       const { slug, answeredMs } = await publish(`Live bench story ${n} ${Date.now()}`);
       measured.push(slug);
       publishMs.push(answeredMs);
+      if (n % 10 === 0) log(`${n} stories published (last answered in ${answeredMs} ms)`);
     } catch (error) {
       // A failed publish is a miss, counted and reported, not the end of the run.
       publishErrors.push((error as Error).message.slice(0, 300));
@@ -211,6 +218,8 @@ async function main() {
     latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN },
     worstStoryP99Ms: Math.max(...perStoryP99),
     publishMutationMs: { p50: percentile(sortedPublish, 50), p99: percentile(sortedPublish, 99), max: sortedPublish.at(-1) },
+    connectSeconds: (connectedAt - openedAt) / 1000,
+    gatewayCpuMsPerConnection: connectCpuMs / Math.max(1, connected),
     gatewayCpuSeconds: cpuSeconds,
     gatewayCpuMsPer1000Deliveries: (cpuSeconds * 1000 * 1000) / Math.max(1, deliveries),
     coresBusyPercent: cores,
