@@ -322,7 +322,7 @@ describe('webhooks', () => {
       res.end();
     });
     const endpoint = await register(rec.url);
-    const dying = sender({ timeoutMs: 1000 }); // its lease runs out 3 s after its last attempt began
+    const dying = sender({ timeoutMs: 1000 }); // its lease runs out at most 4 s after it was taken
     const [event] = (await publishEvents(1)).map(String);
     await until('the first request arrived', () => arrived.length === 1);
     dying.kill(); // nothing more is written: the stored state is what a crash leaves

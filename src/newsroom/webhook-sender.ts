@@ -45,6 +45,10 @@ export type WebhookSender = {
 };
 
 const FAN_OUT_BATCH = 200;
+/** Deliveries of one endpoint read at once. */
+const PAGE = 50;
+/** Time a lease leaves for bookkeeping after an attempt's deadline. */
+const LEASE_MARGIN_MS = 2000;
 /** Bytes of a receiver's answer read at most (it is discarded; only the status counts). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const MAX_ERROR_LENGTH = 500;
@@ -66,8 +70,9 @@ export function startWebhookSender(options: {
 }): WebhookSender {
   const { prisma, logger, settings, siteUrl } = options;
   const owner = randomUUID();
-  // A lease, renewed before each attempt, outlasts it (request and bookkeeping) by a margin.
-  const leaseMs = settings.timeoutMs + 2000;
+  // A lease covers two attempts; it is renewed before an attempt it might not outlast (with the
+  // bookkeeping margin), so a fast endpoint costs one renewal per WEBHOOK_TIMEOUT_MS, not one per delivery.
+  const leaseMs = 2 * settings.timeoutMs + LEASE_MARGIN_MS;
   const inflight = new Map<number, Promise<void>>();
   const requests = new Set<http.ClientRequest>();
   const timers = new Set<NodeJS.Timeout>();
@@ -143,48 +148,67 @@ export function startWebhookSender(options: {
     prisma.$executeRaw`UPDATE "WebhookEndpoint" SET "leaseUntil" = ${new Date(Date.now() + leaseMs)} WHERE id = ${endpointId} AND "leaseOwner" = ${owner} AND enabled`;
 
   /** Sends this endpoint's due deliveries in order while it holds the lease. */
-  async function serve(endpointId: number) {
+  async function serve(endpointId: number, claimedAt: number) {
+    let leaseUntil = claimedAt + leaseMs;
     try {
       while (!stopped && alive()) {
+        // A page at a time, and the endpoint with it (a rotated secret or a disabled endpoint
+        // shows within a page, or at the next lease renewal).
         const endpoint = await prisma.webhookEndpoint.findUnique({ where: { id: endpointId } });
-        const delivery = await prisma.webhookDelivery.findFirst({ where: { endpointId, status: 'PENDING' }, orderBy: { id: 'asc' } });
-        if (!endpoint?.enabled || !delivery) return;
-        const now = new Date();
-        if (delivery.nextAttemptAt > now) return schedule(delivery.nextAttemptAt.getTime() - now.getTime());
-        // Still ours? (A lease that ran out may have been taken by another gateway.)
-        if ((await renew(endpointId)) !== 1) return;
-        const result = await attempt(endpoint.url, signingSecrets(endpoint), delivery);
-        if (!alive()) return;
-        logger.debug({ endpointId, deliveryId: delivery.id, eventId: delivery.eventId, ...result }, 'webhook attempt');
-        const finished = new Date();
-        const common = {
-          attempts: { increment: 1 },
-          lastAttemptAt: finished,
-          responseStatus: result.status,
-          latencyMs: result.latencyMs,
-          lastError: result.error,
-        };
-        if (result.ok) {
-          await prisma.webhookDelivery.updateMany({
-            where: { id: delivery.id, status: 'PENDING' },
-            data: { ...common, status: 'DELIVERED', deliveredAt: finished },
-          });
-          options.observe?.('delivered', result.latencyMs / 1000);
-        } else if (finished >= delivery.giveUpAt) {
-          await prisma.webhookDelivery.updateMany({ where: { id: delivery.id, status: 'PENDING' }, data: { ...common, status: 'FAILED' } });
-          options.observe?.('failed', result.latencyMs / 1000);
-          logger.warn(
-            { endpointId, deliveryId: delivery.id, eventId: delivery.eventId, err: result.error },
-            'webhook delivery failed for good',
-          );
-        } else {
-          const delay = backoffMs(delivery.attempts + 1, settings);
-          await prisma.webhookDelivery.updateMany({
-            where: { id: delivery.id, status: 'PENDING' },
-            data: { ...common, nextAttemptAt: new Date(finished.getTime() + delay) },
-          });
-          options.observe?.('retrying', result.latencyMs / 1000);
-          return schedule(delay);
+        if (!endpoint?.enabled) return;
+        const page = await prisma.webhookDelivery.findMany({
+          where: { endpointId, status: 'PENDING' },
+          orderBy: { id: 'asc' },
+          take: PAGE,
+        });
+        if (page.length === 0) return;
+        for (const delivery of page) {
+          if (stopped || !alive()) return;
+          const now = Date.now();
+          if (delivery.nextAttemptAt.getTime() > now) return schedule(delivery.nextAttemptAt.getTime() - now);
+          // The lease must outlast this attempt; renewing also tells whether it is still ours.
+          if (leaseUntil - now < settings.timeoutMs + LEASE_MARGIN_MS) {
+            if ((await renew(endpointId)) !== 1) return;
+            leaseUntil = now + leaseMs;
+          }
+          const result = await attempt(endpoint.url, signingSecrets(endpoint), delivery);
+          if (!alive()) return;
+          logger.debug({ endpointId, deliveryId: delivery.id, eventId: delivery.eventId, ...result }, 'webhook attempt');
+          const finished = new Date();
+          const common = {
+            attempts: { increment: 1 },
+            lastAttemptAt: finished,
+            responseStatus: result.status,
+            latencyMs: result.latencyMs,
+            lastError: result.error,
+          };
+          if (result.ok) {
+            await prisma.webhookDelivery.updateMany({
+              where: { id: delivery.id, status: 'PENDING' },
+              data: { ...common, status: 'DELIVERED', deliveredAt: finished },
+            });
+            options.observe?.('delivered', result.latencyMs / 1000);
+          } else if (finished >= delivery.giveUpAt) {
+            // Given up: the next event of this endpoint goes.
+            await prisma.webhookDelivery.updateMany({
+              where: { id: delivery.id, status: 'PENDING' },
+              data: { ...common, status: 'FAILED' },
+            });
+            options.observe?.('failed', result.latencyMs / 1000);
+            logger.warn(
+              { endpointId, deliveryId: delivery.id, eventId: delivery.eventId, err: result.error },
+              'webhook delivery failed for good',
+            );
+          } else {
+            // Later events wait behind this one (order per endpoint).
+            const delay = backoffMs(delivery.attempts + 1, settings);
+            await prisma.webhookDelivery.updateMany({
+              where: { id: delivery.id, status: 'PENDING' },
+              data: { ...common, nextAttemptAt: new Date(finished.getTime() + delay) },
+            });
+            options.observe?.('retrying', result.latencyMs / 1000);
+            return schedule(delay);
+          }
         }
       }
     } catch (error) {
@@ -276,8 +300,9 @@ export function startWebhookSender(options: {
     if (stopped) return;
     await fanOut();
     if (stopped || !alive()) return;
-    for (const endpointId of await claimDue(new Date())) {
-      const serving = serve(endpointId).finally(() => {
+    const claimedAt = Date.now();
+    for (const endpointId of await claimDue(new Date(claimedAt))) {
+      const serving = serve(endpointId, claimedAt).finally(() => {
         inflight.delete(endpointId);
         // A slot is free: an endpoint that waited for one may be due.
         if (!stopped) void wake();
