@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
@@ -127,6 +128,7 @@ async function main() {
   // 1. Backlog.
   const articles = await db.prisma.article.findMany({ where: { status: 'PUBLISHED' }, select: { id: true, sectionId: true }, take: 20 });
   log(`committing ${backlog} events`);
+  const cpuBefore = server.cpuSeconds() ?? 0;
   const started = performance.now();
   const ids: string[] = [];
   for (let i = 0; i < backlog; i += 100) {
@@ -144,6 +146,8 @@ async function main() {
   await waitFor(ids, 600_000);
   const backlogMs = Math.max(...receivers.map((r) => Math.max(...ids.map((id) => r.arrivals.get(id)!)))) - started;
   const perSecond = (LIVE * backlog) / (backlogMs / 1000);
+  // The gateway's own CPU per delivery: what the figure would be on an idle core.
+  const cpuMsPerDelivery = (((server.cpuSeconds() ?? 0) - cpuBefore) * 1000) / (LIVE * backlog);
   log(
     `backlog: ${LIVE * backlog} deliveries in ${Math.round(backlogMs)} ms = ${Math.round(perSecond)}/s (commit took ${Math.round(committed - started)} ms)`,
   );
@@ -185,9 +189,17 @@ async function main() {
     date: new Date().toISOString(),
     node: process.version,
     database: 'postgresql',
+    /** The machine's 1-minute load average at the end (2 cores here): other work competes for the CPU. */
+    loadAverage: Number(loadavg()[0]!.toFixed(1)),
     deadEndpoint: deadMode,
     endpoints: LIVE + 1,
-    backlog: { events: backlog, deliveries: LIVE * backlog, ms: Math.round(backlogMs), deliveriesPerSecond: Math.round(perSecond) },
+    backlog: {
+      events: backlog,
+      deliveries: LIVE * backlog,
+      ms: Math.round(backlogMs),
+      deliveriesPerSecond: Math.round(perSecond),
+      gatewayCpuMsPerDelivery: Number(cpuMsPerDelivery.toFixed(2)),
+    },
     steady: {
       stories,
       intervalMs,
