@@ -150,10 +150,24 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
     await page.close();
   });
 
+  it('the topic and author indexes link to their pages', async () => {
+    const page = await open('/topics');
+    await expect.poll(() => page.locator('#index li').count(), { timeout: 15_000 }).toBeGreaterThan(10);
+    await page.locator('#index a', { hasText: /^China$/ }).click();
+    await page.waitForURL(`${origin}/tag/china`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 }).toBe('China');
+    expect(await page.locator('#latest li h3 a', { hasText: SAMPLE_HEADLINE }).count()).toBe(1);
+    await page.goto(`${origin}/authors`);
+    await page.locator('#index a', { hasText: /^Reuters$/ }).click();
+    await page.waitForURL(`${origin}/author/reuters`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 }).toBe('Reuters');
+    await page.close();
+  });
+
   it('reads at 390 px without scrolling sideways', async () => {
-    for (const path of ['/', `/article/${MAIN_STORY}`, '/section/world']) {
+    for (const path of ['/', `/article/${MAIN_STORY}`, '/section/world', '/topics']) {
       const page = await open(path, 390);
-      await expect.poll(() => page.locator('#latest li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('#latest li, #index li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
       await page.close();
     }

@@ -46,6 +46,8 @@ const exampleVariables: Record<string, Record<string, unknown>> = {
   FrontPage: {},
   TagFront: { slug: 'china', first: 5 },
   AuthorFront: { slug: 'reuters', first: 5 },
+  AuthorIndex: { first: 5 },
+  TopicIndex: { first: 5, kind: ['PLACE'] },
 };
 const operations = [
   ...operationNames()

@@ -2,16 +2,19 @@
 // renders from one persisted-operation GET (the typed documents of schema/operations, sent by
 // their hash: short URLs that the gateway's HTTP cache and a CDN can keep), and a graphql-ws
 // subscription puts each newly published story at the top of "Latest" without a reload.
-// Everything is built with DOM calls and textContent: no text from the API is parsed as HTML.
+// Everything is built with DOM calls and textContent: no text from the API is parsed as HTML,
+// except the body's `html`, which the gateway renders from typed blocks and sanitises itself.
 import { createClient } from 'graphql-ws';
 import {
   ArticlePageDocument,
   AuthorFrontDocument,
+  AuthorIndexDocument,
   FrontPageDocument,
   LiveStoriesDocument,
   SectionFrontDocument,
   SiteSectionsDocument,
   TagFrontDocument,
+  TopicIndexDocument,
   type ArticleCardFragment,
   type ArticlePageQuery,
   type FrontPageQuery,
@@ -399,6 +402,34 @@ async function authorPage(slug: string) {
   );
 }
 
+type IndexPage = {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+  edges: { node: { slug: string; name: string; articleCount: number } }[];
+};
+
+/** An index of topics or authors: each with its count of published stories, paged on by cursor. */
+async function indexPage(title: string, prefix: string, load: (after?: string) => Promise<IndexPage>) {
+  const first = await load();
+  setTitle(title);
+  const item = (node: IndexPage['edges'][number]['node']) =>
+    h('li', {}, link(`${prefix}/${node.slug}`, node.name), h('span', { class: 'meta' }, ` ${node.articleCount}`));
+  const list = h('ul', { class: 'list index', id: 'index' }, ...first.edges.map((e) => item(e.node)));
+  const more = h('div', { class: 'more' });
+  let cursor = first.pageInfo.endCursor;
+  if (first.pageInfo.hasNextPage) {
+    const button = h('button', { class: 'more-button', type: 'button' }, 'More');
+    button.addEventListener('click', async () => {
+      const page = await load(cursor ?? undefined);
+      list.append(...page.edges.map((e) => item(e.node)));
+      cursor = page.pageInfo.endCursor;
+      if (!page.pageInfo.hasNextPage) button.remove();
+    });
+    more.append(button);
+  }
+  show(h('h1', { class: 'headline' }, title), h('p', { class: 'meta' }, `${first.totalCount} in all`), list, more);
+}
+
 // ── Live ─────────────────────────────────────────────────────────────────────────────────────
 
 let client: ReturnType<typeof createClient> | undefined;
@@ -443,12 +474,15 @@ function live(section?: string) {
 async function route() {
   const [, kind, rawSlug] = /^\/(article|live|section|tag|author)\/([^/]+)\/?$/.exec(location.pathname) ?? [];
   const slug = rawSlug ? decodeURIComponent(rawSlug) : '';
-  if (!kind) return frontPage();
+  const index = /^\/(topics|authors)\/?$/.exec(location.pathname)?.[1];
+  if (!kind && !index) return frontPage();
   // The navigation: the front page's request carries the sections, other pages ask beside theirs.
   query(SiteSectionsDocument, {}).then(
     (data) => renderSections(data.sections),
     () => {},
   );
+  if (index === 'topics') return indexPage('Topics', '/tag', async (after) => (await query(TopicIndexDocument, { after })).tags);
+  if (index === 'authors') return indexPage('Authors', '/author', async (after) => (await query(AuthorIndexDocument, { after })).authors);
   if (kind === 'article' || kind === 'live') return articlePage(slug);
   if (kind === 'section') return sectionPage(slug);
   if (kind === 'tag') return tagPage(slug);

@@ -42,7 +42,7 @@ function script(): Promise<string> {
 }
 
 /** The site's pages: `/` and one kind of page per prefix; the slug is read by the script. */
-const PAGE = /^\/(?:(?:article|section|author|tag|live)\/[A-Za-z0-9][A-Za-z0-9_-]{0,199}\/?)?$/;
+const PAGE = /^\/(?:(?:article|section|author|tag|live)\/[A-Za-z0-9][A-Za-z0-9_-]{0,199}\/?|authors\/?|topics\/?)?$/;
 
 export function useFrontPage(options: { siteName?: string; timeZone?: string } = {}): Plugin {
   const html = shell(options.siteName ?? 'The Daily Gateway', options.timeZone ?? 'Asia/Karachi');
@@ -125,6 +125,8 @@ const shell = (siteName: string, timeZone: string) => /* HTML */ `<!doctype html
   .more { display: flex; gap: .75rem; font: .85rem system-ui, sans-serif; margin-top: 1rem; }
   .more a, button.more-button { border: 1px solid #1a1a1a; padding: .3rem .8rem; background: none; font: inherit; cursor: pointer; }
   .subsections { font: .85rem system-ui, sans-serif; }
+  .index { columns: 16rem; column-gap: 2rem; }
+  .index li { break-inside: avoid; }
   .notice { padding: 2rem 0; }
   footer { border-top: 1px solid #ccc; font-size: .8rem; color: #555; padding: 1rem 0 2rem; }
   footer ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
@@ -142,6 +144,8 @@ const shell = (siteName: string, timeZone: string) => /* HTML */ `<!doctype html
 <main id="main" class="wrap" tabindex="-1"><p class="notice ui">Loading…</p></main>
 <footer><div class="wrap">
   <ul>
+    <li><a href="/topics">Topics</a></li>
+    <li><a href="/authors">Authors</a></li>
     <li><a href="/graphql">GraphiQL: the API behind this site</a></li>
     <li><a href="/feeds/rss.xml">RSS</a></li>
     <li>Sister sites: <a href="https://tv.example.com/" rel="noopener">News TV</a> · <a href="https://images.example.com/" rel="noopener">Images magazine</a></li>
