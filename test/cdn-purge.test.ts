@@ -534,6 +534,28 @@ describe('Fastly and Cloudflare adapters', () => {
     }
   });
 
+  it('a gateway stopping while it waits out a Retry-After gives the cursor up at once, its events unpurged', async () => {
+    const api = await fakeApi(() => ({ status: 503, headers: { 'retry-after': '120' }, body: { msg: 'Service Unavailable' } }));
+    try {
+      const fastly = purger(cdnAdapter({ kind: 'fastly', serviceId: 'svc', token: 't', softPurge: false, apiUrl: api.url })!, 20);
+      await until(
+        'the purger holds the cursor',
+        async () => (await db.prisma.outboxCursor.findUnique({ where: { name: CURSOR_NAME } }))?.holder != null,
+      );
+      const last = await writeEvents(1, 9300);
+      await until('the first try failed', async () => api.received.length >= 1);
+      await fastly.stop();
+      purgers.splice(purgers.indexOf(fastly), 1);
+      expect(api.received).toHaveLength(1);
+      const cursor = await db.prisma.outboxCursor.findUniqueOrThrow({ where: { name: CURSOR_NAME } });
+      expect(cursor.holder).toBeNull();
+      expect(cursor.position).toBeLessThan(last);
+    } finally {
+      await stopAll();
+      await api.close();
+    }
+  });
+
   it('names a missing setting of the chosen CDN', () => {
     expect(() => loadConfig({ CDN_PURGE: 'fastly', FASTLY_SERVICE_ID: 'svc' })).toThrow(ConfigError);
     expect(() => loadConfig({ CDN_PURGE: 'fastly', FASTLY_SERVICE_ID: 'svc' })).toThrow(/FASTLY_API_TOKEN/);

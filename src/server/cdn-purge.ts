@@ -19,6 +19,7 @@
 // The HTTP calls are plain fetch: each API is one POST (or PURGE/BAN) whose shape is below, and
 // the vendors' SDKs (fastly, cloudflare) would bring a whole API client for it.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { CdnTarget, Config } from '../config.js';
@@ -232,7 +233,8 @@ export function startCdnPurger(options: {
         const backoff = Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
         const wait = Math.min(BACKOFF_MAX_MS * 3, Math.max(backoff, (error as PurgeError).retryAfterMs ?? 0));
         logger.warn({ err: (error as Error).message, attempt, waitMs: Math.round(wait) }, 'CDN purge failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        // stop() cuts the wait short; the next try then sees `stopped` and gives up.
+        await sleep(wait, undefined, { signal: stopping.signal, ref: false }).catch(() => {});
       }
     }
   }
