@@ -132,14 +132,18 @@ async function main() {
   const started = performance.now();
   const ids: string[] = [];
   for (let i = 0; i < backlog; i += 100) {
-    const batch = await writeWithEvents({ prisma: db.prisma, live: noFollower }, async (_tx, append) => {
-      const made = [];
-      for (let j = i; j < Math.min(backlog, i + 100); j++) {
-        const a = articles[j % articles.length]!;
-        made.push(await append({ type: 'UPDATED', articleId: a.id, sectionId: a.sectionId }));
-      }
-      return made;
-    });
+    const batch = await writeWithEvents(
+      { prisma: db.prisma, live: noFollower },
+      async (_tx, append) => {
+        const made = [];
+        for (let j = i; j < Math.min(backlog, i + 100); j++) {
+          const a = articles[j % articles.length]!;
+          made.push(await append({ type: 'UPDATED', articleId: a.id, sectionId: a.sectionId }));
+        }
+        return made;
+      },
+      { timeout: 60_000 },
+    ); // a busy machine may take more than Prisma's default 5 s for 100 appends
     ids.push(...batch.map((e) => String(e.id)));
   }
   const committed = performance.now();

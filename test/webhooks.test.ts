@@ -239,7 +239,12 @@ describe('webhooks', () => {
     });
     expect(good.requests[0]!.headers['content-type']).toBe('application/json');
 
-    // Listed through GraphQL: status, response code, latency, attempts.
+    // Listed through GraphQL: status, response code, latency, attempts (successes are recorded a page at a time).
+    await until(
+      "the flaky endpoint's deliveries are recorded",
+      async () =>
+        (await gw.db.prisma.webhookDelivery.count({ where: { endpointId: endpoints.flaky.dbId, status: 'DELIVERED' } })) === events.length,
+    );
     const listed = await gw.query(
       `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { deliveries(first: 10) { totalCount edges { node {
         eventId status attempts responseStatus latencyMs lastError nextAttemptAt deliveredAt } } } } } }`,

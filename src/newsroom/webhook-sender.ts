@@ -49,6 +49,8 @@ const FAN_OUT_BATCH = 200;
 const PAGE = 50;
 /** Time a lease leaves for bookkeeping after an attempt's deadline. */
 const LEASE_MARGIN_MS = 2000;
+/** Longest a success waits to be recorded (with the others of its page). */
+const FLUSH_MS = 250;
 /** Bytes of a receiver's answer read at most (it is discarded; only the status counts). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const MAX_ERROR_LENGTH = 500;
@@ -150,6 +152,21 @@ export function startWebhookSender(options: {
   /** Sends this endpoint's due deliveries in order while it holds the lease. */
   async function serve(endpointId: number, claimedAt: number) {
     let leaseUntil = claimedAt + leaseMs;
+    // Successes are recorded a batch at a time (one statement for up to a page, or what
+    // FLUSH_MS gathered): one lost in a crash is sent again, with the same webhook-id.
+    const delivered: { id: number; at: number; status: number; latencyMs: number }[] = [];
+    let gatheringSince = 0;
+    const flush = async () => {
+      if (delivered.length === 0 || !alive()) return;
+      const rows = delivered.splice(0);
+      await prisma.$executeRaw`
+        UPDATE "WebhookDelivery" d SET status = 'DELIVERED', attempts = d.attempts + 1, "lastError" = NULL,
+          "lastAttemptAt" = to_timestamp(v.at / 1000.0), "deliveredAt" = to_timestamp(v.at / 1000.0),
+          "responseStatus" = v.status, "latencyMs" = v.latency
+        FROM unnest(${rows.map((r) => r.id)}::int[], ${rows.map((r) => r.at)}::float8[],
+                    ${rows.map((r) => r.status)}::int[], ${rows.map((r) => r.latencyMs)}::int[]) AS v(id, at, status, latency)
+        WHERE d.id = v.id AND d.status = 'PENDING'`;
+    };
     try {
       while (!stopped && alive()) {
         // A page at a time, and the endpoint with it (a rotated secret or a disabled endpoint
@@ -183,12 +200,14 @@ export function startWebhookSender(options: {
             lastError: result.error,
           };
           if (result.ok) {
-            await prisma.webhookDelivery.updateMany({
-              where: { id: delivery.id, status: 'PENDING' },
-              data: { ...common, status: 'DELIVERED', deliveredAt: finished },
-            });
+            if (delivered.length === 0) gatheringSince = Date.now();
+            delivered.push({ id: delivery.id, at: finished.getTime(), status: result.status!, latencyMs: result.latencyMs });
             options.observe?.('delivered', result.latencyMs / 1000);
-          } else if (finished >= delivery.giveUpAt) {
+            if (Date.now() - gatheringSince >= FLUSH_MS) await flush();
+            continue;
+          }
+          await flush();
+          if (finished >= delivery.giveUpAt) {
             // Given up: the next event of this endpoint goes.
             await prisma.webhookDelivery.updateMany({
               where: { id: delivery.id, status: 'PENDING' },
@@ -210,11 +229,17 @@ export function startWebhookSender(options: {
             return schedule(delay);
           }
         }
+        await flush();
       }
     } catch (error) {
       if (alive()) logger.error({ err: error, endpointId }, 'webhook sending failed; retrying on the next round');
     } finally {
-      if (alive()) await release(endpointId).catch(() => {});
+      if (alive()) {
+        await flush().catch((error: unknown) =>
+          logger.error({ err: error, endpointId }, 'recording webhook deliveries failed; they will be sent again'),
+        );
+        await release(endpointId).catch(() => {});
+      }
     }
   }
 
