@@ -1,18 +1,21 @@
 // Once per test run and database kind (vitest's globalSetup, per project): migrate one template
 // database, and one more holding the demo newsroom, so that each test file copies a template
 // (a PGlite data-directory tarball, or PostgreSQL's CREATE DATABASE … TEMPLATE) instead of
-// running initdb, the WASM schema engine and the demo seed itself.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// running initdb, the WASM schema engine and the demo seed itself. The PGlite templates are kept
+// between runs in node_modules/.cache, under a hash of everything they are made of.
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrations.js';
+import { applyMigrations, readMigrationList, schemaPath } from '../src/db/migrations.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 
 /** Where test files find their templates: tarball files (PGlite) and database names (PostgreSQL). */
@@ -101,6 +104,54 @@ export async function buildPostgresTemplates(serverUrl: string): Promise<{ empty
   return { empty, demo, drop };
 }
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = path.join(root, 'node_modules/.cache/newsroom-test-templates');
+const pgliteKinds = ['pristine', 'empty', 'demo'] as const;
+
+/**
+ * What the PGlite templates are made of: the schema, the migrations, the source files the seed
+ * imports (esbuild's metafile lists them), the installed packages, and the day (the demo is dated
+ * from it). A change to any of them builds the templates anew.
+ */
+async function templateKey(): Promise<string> {
+  const { metafile } = await build({
+    entryPoints: [path.join(root, 'prisma/seed.ts'), path.join(root, 'src/db/migrations.ts')],
+    absWorkingDir: root,
+    outdir: path.join(cacheDir, 'unused'),
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+  const hash = createHash('sha256').update(new Date().toISOString().slice(0, 10));
+  const migrations = (await readMigrationList()).migrationDirectories.map((m) => path.join('prisma/migrations', m.path, 'migration.sql'));
+  for (const file of [...Object.keys(metafile.inputs).sort(), ...migrations, path.relative(root, schemaPath), 'package-lock.json']) {
+    hash.update(file).update(await readFile(path.join(root, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The PGlite templates' files: from the cache, or built and put there (other keys are removed). */
+async function pgliteTemplates(): Promise<Templates['pglite']> {
+  const key = await templateKey();
+  const dir = path.join(cacheDir, key);
+  const files = Object.fromEntries(pgliteKinds.map((kind) => [kind, path.join(dir, `${kind}.tar`)])) as Templates['pglite'];
+  if (existsSync(dir)) return files;
+  const blobs = await buildPgliteTemplates();
+  const building = path.join(cacheDir, `${key}.${randomUUID()}`);
+  await mkdir(building, { recursive: true });
+  for (const kind of pgliteKinds) await writeFile(path.join(building, `${kind}.tar`), Buffer.from(await blobs[kind].arrayBuffer()));
+  // A run beside this one may have built the same key first: either copy will do.
+  await rename(building, dir).catch(() => rm(building, { recursive: true, force: true }));
+  for (const entry of await readdir(cacheDir)) {
+    if (entry !== key && !entry.includes('.')) await rm(path.join(cacheDir, entry), { recursive: true, force: true });
+  }
+  return files;
+}
+
 const done = Symbol.for('newsroom.test.templates');
 
 /**
@@ -114,30 +165,15 @@ export default async function setup(project: TestProject) {
   if (state[done]) return;
   state[done] = true;
 
-  const dir = await mkdtemp(path.join(tmpdir(), 'newsroom-templates-'));
+  const templates: Templates = { pglite: await pgliteTemplates() };
+  // The same rule as test/vitest.config.ts: TEST_DATABASE_URL adds the PostgreSQL pass.
+  const serverUrl = process.env.TEST_DATABASE_URL;
   let dropPostgres = async () => {};
-  try {
-    const blobs = await buildPgliteTemplates();
-    const templates: Templates = {
-      pglite: { pristine: path.join(dir, 'pristine.tar'), empty: path.join(dir, 'empty.tar'), demo: path.join(dir, 'demo.tar') },
-    };
-    for (const kind of ['pristine', 'empty', 'demo'] as const) {
-      await writeFile(templates.pglite[kind], Buffer.from(await blobs[kind].arrayBuffer()));
-    }
-    // The same rule as test/vitest.config.ts: TEST_DATABASE_URL adds the PostgreSQL pass.
-    const serverUrl = process.env.TEST_DATABASE_URL;
-    if (serverUrl) {
-      const { empty, demo, drop } = await buildPostgresTemplates(serverUrl);
-      templates.postgres = { empty, demo };
-      dropPostgres = drop;
-    }
-    project.vitest.provide('templates', templates);
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
+  if (serverUrl) {
+    const { empty, demo, drop } = await buildPostgresTemplates(serverUrl);
+    templates.postgres = { empty, demo };
+    dropPostgres = drop;
   }
-  return async () => {
-    await dropPostgres();
-    await rm(dir, { recursive: true, force: true });
-  };
+  project.vitest.provide('templates', templates);
+  return () => dropPostgres();
 }

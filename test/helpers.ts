@@ -78,8 +78,19 @@ export async function databaseUrl(test: TestDatabase): Promise<string> {
 /** Redis keys of this test run: nothing collides with another run on the same Redis. */
 const redisKeyPrefix = `newsroom-test-${randomUUID().slice(0, 8)}:`;
 
+/**
+ * A gateway's configuration for tests. The webhook sender polls the database every second in a
+ * started gateway: off here (its tests run their own), so statement counts see only the request.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', REDIS_KEY_PREFIX: redisKeyPrefix, ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: 'memory://',
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    WEBHOOK_INTERVAL_MS: '0',
+    ...overrides,
+  });
 }
 
 export type GraphQLResponse<T = any> = { data?: T; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };
