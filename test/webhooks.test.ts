@@ -125,7 +125,17 @@ function verifyAll(secret: string, requests: Received[]) {
   for (const r of requests) expect(() => verifier.verify(r.body, r.headers)).not.toThrow();
 }
 
-const answered = (rec: { requests: Received[] }, ok: Set<Received>) => rec.requests.filter((r) => ok.has(r)).map((r) => r.id);
+/**
+ * Ids a receiver answered 2xx, each once. At least once: on a busy machine an answer can miss the
+ * sender's deadline and the event comes again, with the same id; never out of order.
+ */
+const answered = (rec: { requests: Received[] }, ok: Set<Received>) => [...new Set(rec.requests.filter((r) => ok.has(r)).map((r) => r.id))];
+
+/** Order per endpoint: every request's event is the one before it or a later one, never an earlier one. */
+function expectInOrder(rec: { requests: Received[] }) {
+  const ids = rec.requests.map((r) => Number(r.id));
+  expect(ids).toEqual([...ids].sort((a, b) => a - b));
+}
 
 beforeAll(async () => {
   gw = createTestGateway(await createTestDatabase({ demo: true }), testConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }));
@@ -187,14 +197,17 @@ describe('webhooks', () => {
     // The good endpoint has everything while the others still fail, hang or are down.
     await until('the good receiver has every event', () => answered(good, ok).length === events.length);
     expect(answered(good, ok)).toEqual(events);
+    expectInOrder(good);
 
     await until('the flaky receiver has every event', () => answered(flaky, ok).length === events.length);
     expect(answered(flaky, ok)).toEqual(events);
-    // Each event was refused twice, in order: the next one is never sent before the one before it landed.
-    expect(flaky.requests.map((r) => r.id)).toEqual(events.flatMap((id) => [id, id, id]));
+    // Each event was refused twice before it landed, and the next one was never sent before that.
+    expectInOrder(flaky);
+    for (const id of events) expect(flaky.requests.filter((r) => r.id === id).length).toBeGreaterThanOrEqual(3);
 
     await until('the hanging receiver has every event', () => answered(hanging, ok).length === events.length);
     expect(answered(hanging, ok)).toEqual(events);
+    expectInOrder(hanging);
     expect(hanging.requests[0]!.id).toBe(events[0]); // the first attempt hung and was sent again
 
     // The dead endpoint's head delivery keeps failing with connection errors…
@@ -209,6 +222,7 @@ describe('webhooks', () => {
     }, downPort);
     await until('the receiver that was down has every event', () => answered(back, ok).length === events.length);
     expect(answered(back, ok)).toEqual(events);
+    expectInOrder(back);
 
     for (const [name, rec] of [
       ['good', good],
@@ -255,7 +269,8 @@ describe('webhooks', () => {
     const rows = listed.data.node.deliveries.edges.map((e: any) => e.node);
     expect(rows.map((r: any) => String(r.eventId))).toEqual([...events].reverse());
     for (const row of rows) {
-      expect(row).toMatchObject({ status: 'DELIVERED', attempts: 3, responseStatus: 200, lastError: null, nextAttemptAt: null });
+      expect(row).toMatchObject({ status: 'DELIVERED', responseStatus: 200, lastError: null, nextAttemptAt: null });
+      expect(row.attempts).toBeGreaterThanOrEqual(3);
       expect(row.latencyMs).toBeGreaterThanOrEqual(0);
     }
     await running.stop();
@@ -276,7 +291,7 @@ describe('webhooks', () => {
     });
     const endpoint = await register(rec.url);
     // A retry window of 0: the first failure is the last (in production: 24 hours).
-    const running = sender({ retryWindowMs: 0 });
+    const running = sender({ retryWindowMs: 0, timeoutMs: 30_000 });
     const [first] = (await publishEvents(1)).map(String);
     const failed = (await until('the delivery failed', () =>
       gw.db.prisma.webhookDelivery.findFirst({ where: { endpointId: endpoint.dbId, status: 'FAILED' } }),
@@ -336,7 +351,7 @@ describe('webhooks', () => {
     expect(stored).toMatchObject({ status: 'PENDING', attempts: 0 });
 
     // A successor (a restarted gateway) takes over once the dead one's lease has run out.
-    sender();
+    sender({ timeoutMs: 30_000 }); // no answer misses this deadline, however busy the machine
     await until('the event arrived after the restart', () => answered(rec, ok).length === 1);
     expect(rec.requests.map((r) => r.id)).toEqual([event, event]);
     verifyAll(endpoint.secret, rec.requests);
@@ -353,8 +368,9 @@ describe('webhooks', () => {
   it('two senders on one database share the work without sending anything twice', async () => {
     const rec = await receiver();
     const endpoints = [await register(rec.url), await register(`${rec.url}?second`)];
-    sender();
-    sender();
+    // A deadline no answer misses, however busy the machine: any second request would be a double send.
+    sender({ timeoutMs: 30_000 });
+    sender({ timeoutMs: 30_000 });
     const events = (await publishEvents(12)).map(String);
     await until('every event reached both endpoints', () => rec.requests.length >= 2 * events.length);
     for (const s of senders.splice(0)) await s.stop();
@@ -392,7 +408,7 @@ describe('webhooks', () => {
     expect(newSecret).not.toBe(inSection.secret);
     expect(rotated.data.rotateWebhookSecret.data.endpoint.previousSecretExpiresAt).not.toBeNull();
 
-    sender();
+    sender({ timeoutMs: 30_000 }); // no answer misses this deadline, however busy the machine
     const [event] = (await publishEvents(1)).map(String); // UPDATED, in the article's section
     await until('the matching endpoint got it', () => rec.requests.length >= 1);
     for (const s of senders.splice(0)) await s.stop();

@@ -323,6 +323,8 @@ export function startWebhookSender(options: {
 
   async function round() {
     if (stopped) return;
+    // One statement when no endpoint is registered (most deployments, most of the time).
+    if (!(await prisma.webhookEndpoint.findFirst({ where: { enabled: true }, select: { id: true } }))) return;
     await fanOut();
     if (stopped || !alive()) return;
     const claimedAt = Date.now();
