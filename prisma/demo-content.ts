@@ -41,7 +41,10 @@ export type DemoArticle = {
   corrections?: { text: string; at: string }[];
   /** Placed on page 1 of its day's edition. */
   front?: boolean;
+  /** A live blog's posts (kind LIVE), oldest first. */
+  posts?: DemoPost[];
 };
+export type DemoPost = { at: string; author: string; body: string; summary?: string; keyEvent?: boolean; pinned?: boolean };
 export type DemoEdition = {
   slug: string;
   name: string;
@@ -1298,7 +1301,73 @@ export const nonPublic: DemoArticle[] = [
   },
 ];
 
-export const articles: DemoArticle[] = [mainStory, ...editorials, ...stories, ...nonPublic];
+/** Live blogs: one published with its posts, and a draft one (its post must stay hidden). */
+const liveBlogs: DemoArticle[] = [
+  story({
+    slug: 'live-budget-session-national-assembly',
+    headline: 'Live: National Assembly debates the power tariff as the budget session opens',
+    summary: 'Follow the day in the house: the tariff debate, the walkout and what the finance minister said.',
+    body: ['Our reporters follow the National Assembly session as it happens. The newest posts are at the top.'],
+    kind: 'LIVE',
+    section: 'pakistan',
+    byline: [{ author: 'ayesha-malik', role: 'REPORTER' }],
+    tags: ['national-assembly'],
+    dateline: 'ISLAMABAD',
+    hero: 'national-assembly',
+    publishedAt: pkt('2025-03-01T10:00'),
+    posts: [
+      {
+        at: pkt('2025-03-01T10:02'),
+        author: 'ayesha-malik',
+        body: 'The session has opened with a quorum call. The power tariff is the first item on the agenda.',
+        summary: 'Session opens',
+        keyEvent: true,
+      },
+      {
+        at: pkt('2025-03-01T10:25'),
+        author: 'ayesha-malik',
+        body: 'Opposition members are on their feet, holding copies of their electricity bills.\n\n![The house in session.](media:national-assembly "The Meridian")',
+      },
+      {
+        at: pkt('2025-03-01T10:41'),
+        author: 'ayesha-malik',
+        body: ':::pullquote{by="An opposition member"}\nNobody in this house can explain these bills to their voters.\n:::',
+      },
+      {
+        at: pkt('2025-03-01T11:05'),
+        author: 'ayesha-malik',
+        body: 'The opposition has **walked out** of the house. The speaker adjourned the sitting for twenty minutes.',
+        summary: 'Opposition walks out',
+        keyEvent: true,
+        pinned: true,
+      },
+      {
+        at: pkt('2025-03-01T11:40'),
+        author: 'ayesha-malik',
+        body: 'The finance minister says the tariff will be reviewed with the lender:\n\n- no change before the review ends\n- relief for the smallest users\n- a report to the house within a month',
+        summary: 'Minister promises a review',
+        keyEvent: true,
+      },
+    ],
+  }),
+];
+
+const draftLiveBlogs: DemoArticle[] = [
+  {
+    slug: 'draft-live-moon-sighting-night',
+    headline: 'Live: the moon-sighting committee meets (draft)',
+    summary: 'Prepared for the evening the committee meets.',
+    body: ['DRAFT — opens when the committee meets.'],
+    kind: 'LIVE',
+    status: 'DRAFT',
+    section: 'pakistan',
+    byline: [{ author: 'sana-baloch', role: 'REPORTER' }],
+    tags: ['ramazan'],
+    posts: [{ at: pkt('2025-02-28T18:00'), author: 'sana-baloch', body: 'DRAFT POST — the committee has not met yet.' }],
+  },
+];
+
+export const articles: DemoArticle[] = [mainStory, ...editorials, ...stories, ...nonPublic, ...liveBlogs, ...draftLiveBlogs];
 
 /** Page of a DAILY edition by the root section of a story (front-page stories go on page 1). */
 export const pageBySection: Record<string, number> = {

@@ -34,6 +34,8 @@ export const CONTENT_TABLES = [
   'ArticleTag',
   'ArticleAuthor',
   'ArticleBodyMedia',
+  'LivePostMedia',
+  'LivePost',
   'Article',
   'Media',
   'Tag',
@@ -42,7 +44,18 @@ export const CONTENT_TABLES = [
 ] as const;
 
 /** Tables with a SERIAL id whose sequence must follow explicit ids. */
-const SERIAL_TABLES = ['Section', 'Author', 'Tag', 'Media', 'Article', 'Correction', 'Edition', 'EditionPlacement', 'Collection'] as const;
+const SERIAL_TABLES = [
+  'LivePost',
+  'Section',
+  'Author',
+  'Tag',
+  'Media',
+  'Article',
+  'Correction',
+  'Edition',
+  'EditionPlacement',
+  'Collection',
+] as const;
 
 const HOUR = 3_600_000;
 
@@ -119,6 +132,8 @@ export async function seedDemo(prisma: PrismaClient, options: { reset?: boolean;
       await tx.media.createMany({ data: plan.media });
       await tx.article.createMany({ data: plan.articles });
       await tx.articleBodyMedia.createMany({ data: plan.bodyMedia });
+      await tx.livePost.createMany({ data: plan.livePosts });
+      await tx.livePostMedia.createMany({ data: plan.livePostMedia });
       await tx.articleAuthor.createMany({ data: plan.bylines });
       await tx.articleTag.createMany({ data: plan.articleTags });
       await tx.correction.createMany({ data: plan.corrections });
@@ -261,6 +276,8 @@ export function planDemo(now: Date) {
   const articleTags: Prisma.ArticleTagCreateManyInput[] = [];
   const corrections: Prisma.CorrectionCreateManyInput[] = [];
   const bodyMedia: Prisma.ArticleBodyMediaCreateManyInput[] = [];
+  const livePosts: Prisma.LivePostCreateManyInput[] = [];
+  const livePostMedia: Prisma.LivePostMediaCreateManyInput[] = [];
   demo.articles.forEach((a, i) => {
     const id = i + 1;
     const publishedAt = a.publishedAt ? new Date(a.publishedAt) : null;
@@ -278,6 +295,26 @@ export function planDemo(now: Date) {
     const parsed = parseBody(markdown);
     if (parsed.issues.length) throw new Error(`Demo article ${a.slug}: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
     for (const id2 of parsed.mediaIds) bodyMedia.push({ articleId: id, mediaId: id2 });
+    if (a.posts && a.kind !== 'LIVE') throw new Error(`Demo article ${a.slug}: only a live blog has posts`);
+    for (const p of a.posts ?? []) {
+      const postMarkdown = p.body.replace(/\(media:([a-z0-9-]+)/g, (_, key: string) => `(media:${mediaId(key)}`);
+      const post = parseBody(postMarkdown);
+      if (post.issues.length) throw new Error(`Demo post of ${a.slug}: ${post.issues.map((issue) => issue.message).join('; ')}`);
+      const postId = livePosts.length + 1;
+      livePosts.push({
+        id: postId,
+        articleId: id,
+        authorId: authorId(p.author),
+        body: postMarkdown,
+        bodyBlocks: post.blocks as unknown as Prisma.InputJsonValue,
+        bodyText: post.text,
+        summary: p.summary ?? null,
+        keyEvent: p.keyEvent ?? false,
+        pinned: p.pinned ?? false,
+        postedAt: new Date(p.at),
+      });
+      for (const m of post.mediaIds) livePostMedia.push({ postId, mediaId: m });
+    }
     articles.push({
       id,
       slug: a.slug,
@@ -357,6 +394,8 @@ export function planDemo(now: Date) {
     media,
     articles,
     bodyMedia,
+    livePosts,
+    livePostMedia,
     bylines,
     articleTags,
     corrections,

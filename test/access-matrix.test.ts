@@ -15,6 +15,8 @@ type Hidden = {
   tags: string[];
   editions: string[];
   collections: string[];
+  /** Its live blog posts (a hidden live blog's posts are as hidden as the blog). */
+  posts: number[];
 };
 
 let gw: TestGateway;
@@ -32,6 +34,7 @@ beforeAll(async () => {
       tags: { include: { tag: true } },
       placements: { include: { edition: true } },
       collectionItems: { include: { collection: true } },
+      posts: { select: { id: true } },
     },
     orderBy: { id: 'asc' },
   });
@@ -45,7 +48,12 @@ beforeAll(async () => {
     tags: a.tags.map((t) => t.tag.slug),
     editions: a.placements.map((p) => p.edition.slug),
     collections: a.collectionItems.map((c) => c.collection.slug),
+    posts: a.posts.map((p) => p.id),
   }));
+  expect(
+    hidden.some((h) => h.posts.length > 0),
+    'some hidden article is a live blog with posts',
+  ).toBe(true);
   // The writer owns the first hidden article (their author is in its byline) but not all of them.
   const owner = rows[0]!.bylines[0]!.author;
   writerAuthorId = owner.id;
@@ -71,7 +79,9 @@ async function paths(role: string, h: Hidden): Promise<Record<string, string[]>>
   const headers = roles[role]!;
   const gid = globalId('Article', h.id);
   const response = await gw.query(
-    `query($id: ID!, $slug: String!, $section: String!, $author: String!, $tag: String!, $edition: String!, $collection: String!, $q: String!) {
+    `query($id: ID!, $slug: String!, $section: String!, $author: String!, $tag: String!, $edition: String!, $collection: String!, $q: String!, $postIds: [ID!]!) {
+      postNodes: nodes(ids: $postIds) { ... on LivePost { id } }
+      previewPosts: article(slug: $slug, preview: true) { posts(first: 100) { totalCount edges { node { id } } } pinnedPosts { id } }
       node(id: $id) { ... on Article { slug } }
       nodes(ids: [$id]) { ... on Article { slug } }
       bySlug: article(slug: $slug) { slug }
@@ -98,6 +108,7 @@ async function paths(role: string, h: Hidden): Promise<Record<string, string[]>>
       edition: h.editions[0] ?? 'none',
       collection: h.collections[0] ?? 'none',
       q: h.headline,
+      postIds: h.posts.map((id) => globalId('LivePost', id)),
     },
     headers,
   );
@@ -127,10 +138,15 @@ async function paths(role: string, h: Hidden): Promise<Record<string, string[]>>
     mostRead: edges(d.mostRead),
     search: d.search.edges.map((e: any) => e.node.article.slug),
     desk: role === 'anonymous' ? [] : edges(desk.data?.desk),
+    // Posts show under the slug of their blog when any of them is visible on the path.
+    postNode: d.postNodes.some(Boolean) ? [h.slug] : [],
+    previewPosts: d.previewPosts?.posts.edges.length ? [h.slug] : [],
   };
 }
 
-const previewPaths = new Set(['previewSlug', 'previewId', 'desk']);
+const previewPaths = new Set(['previewSlug', 'previewId', 'desk', 'previewPosts']);
+/** Paths that can show an article only through its live blog posts. */
+const postPaths = new Set(['postNode', 'previewPosts']);
 
 describe('access matrix: roles × paths', () => {
   for (const role of ['anonymous', 'writer', 'editor', 'admin']) {
@@ -141,7 +157,8 @@ describe('access matrix: roles × paths', () => {
         const result = await paths(role, h);
         for (const [path, list] of Object.entries(result)) {
           (seen[path] ??= {})[h.slug] = list.includes(h.slug);
-          (expected[path] ??= {})[h.slug] = previewPaths.has(path) && allowedInPreview(role, h);
+          (expected[path] ??= {})[h.slug] =
+            previewPaths.has(path) && allowedInPreview(role, h) && (!postPaths.has(path) || h.posts.length > 0);
         }
       }
       expect(seen).toEqual(expected);
@@ -157,7 +174,7 @@ describe('access matrix: roles × paths', () => {
 
 // Secrets: API keys (name, role, prefix, last use, author) are for ADMIN keys only, on every path.
 // Every Node type is either public content or admin-only; a new one must be put in one list.
-const PUBLIC_NODE_TYPES = ['Article', 'Author', 'Collection', 'Edition', 'Section', 'Tag'];
+const PUBLIC_NODE_TYPES = ['Article', 'Author', 'Collection', 'Edition', 'LivePost', 'Section', 'Tag'];
 const ADMIN_ONLY_NODE_TYPES = ['ApiKey', 'WebhookDelivery', 'WebhookEndpoint'];
 
 describe('access matrix: admin-only types × roles', () => {

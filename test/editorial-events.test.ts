@@ -90,6 +90,7 @@ const subject = (event: Partial<EventSubject> & Pick<EventSubject, 'type'>): Eve
   editionId: null,
   sectionId: null,
   collectionId: null,
+  postId: null,
   tagId: null,
   authorId: null,
   ...event,

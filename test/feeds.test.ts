@@ -236,6 +236,7 @@ describe('HTTP caching', () => {
       collectionId: null,
       tagId: null,
       authorId: null,
+      postId: null,
     });
     // A correction purges the story itself; a new story purges every list of articles.
     for (const [type, id] of [

@@ -21,6 +21,9 @@
 //   TAG_UPDATED          tagId                      a tag changes (name, slug, kind)
 //   AUTHOR_CREATED       authorId                   an author is created
 //   AUTHOR_UPDATED       authorId                   an author's profile changes
+//   POST_ADDED           articleId, sectionId, postId  a post is added to a live blog (any status:
+//   POST_UPDATED         articleId, sectionId, postId  subscribers get them while the blog is published)
+//   POST_DELETED         articleId, sectionId, postId
 //
 // An article's `sectionId` is its section at the time. Ids are those of the database rows (the
 // GraphQL global id of `Collection` 3 is the base64 of "Collection:3"). Types are only ever added.
@@ -31,11 +34,14 @@ export type { StoryEventType };
 /** One committed outbox row, as every follower of the log sees it (see the table above). */
 export type OutboxEvent = Pick<
   StoryEvent,
-  'id' | 'type' | 'articleId' | 'editionId' | 'sectionId' | 'collectionId' | 'tagId' | 'authorId' | 'createdAt'
+  'id' | 'type' | 'articleId' | 'editionId' | 'sectionId' | 'collectionId' | 'tagId' | 'authorId' | 'postId' | 'createdAt'
 >;
 
 /** What an event names: enough to decide what it purges and who receives it. */
-export type EventSubject = Pick<OutboxEvent, 'type' | 'articleId' | 'editionId' | 'sectionId' | 'collectionId' | 'tagId' | 'authorId'>;
+export type EventSubject = Pick<
+  OutboxEvent,
+  'type' | 'articleId' | 'editionId' | 'sectionId' | 'collectionId' | 'tagId' | 'authorId' | 'postId'
+>;
 
 type Tx = Prisma.TransactionClient;
 export type StoryEventInput = {
@@ -46,6 +52,7 @@ export type StoryEventInput = {
   collectionId?: number;
   tagId?: number;
   authorId?: number;
+  postId?: number;
 };
 export type AppendStoryEvent = (event: StoryEventInput) => Promise<StoryEvent>;
 

@@ -26,7 +26,8 @@ export type LiveEvent = EventSubject & {
  * (section, tags, kind, headline) may; a correction changes the story itself, never its lists.
  */
 export function mayMoveArticle(event: Pick<EventSubject, 'type' | 'articleId'>): boolean {
-  return event.articleId != null && event.type !== 'CORRECTED';
+  // Live blog posts change the blog's posts, never the lists holding it.
+  return event.articleId != null && event.type !== 'CORRECTED' && !event.type.startsWith('POST_');
 }
 
 /**
@@ -275,6 +276,7 @@ export class LiveHub {
       collectionId: r.collectionId,
       tagId: r.tagId,
       authorId: r.authorId,
+      postId: r.postId,
       article: r.articleId ? (byId.get(r.articleId) ?? null) : null,
     }));
   }

@@ -68,6 +68,25 @@ function imageView(body: BodyView, mediaId: number): ImageView | null {
   };
 }
 
+/** Rendered HTML by source and images, per image service: the sample page renders its body once, not per request. */
+const renderedHtml = new WeakMap<ImageServiceConfig, Map<string, string>>();
+const RENDERED_HTML_ENTRIES = 500;
+
+function cachedHtml(body: BodyView): string {
+  let cache = renderedHtml.get(body.images);
+  if (!cache) renderedHtml.set(body.images, (cache = new Map()));
+  // The blocks follow from the source; the images' rows can change without it.
+  const media = [...body.media.values()].map((m) => [m.id, m.url, m.width, m.height, m.altText, m.caption, m.credit, m.focalX, m.focalY]);
+  const key = `${body.markdown}\u0000${JSON.stringify(media)}`;
+  let html = cache.get(key);
+  if (html === undefined) {
+    html = renderHtml(body.blocks, (id) => imageView(body, id));
+    if (cache.size >= RENDERED_HTML_ENTRIES) cache.delete(cache.keys().next().value!);
+  } else cache.delete(key);
+  cache.set(key, html);
+  return html;
+}
+
 // ── Inline runs ─────────────────────────────────────────────────────────────────────────────────
 
 const TextMarkEnum = builder.enumType('TextMark', { values: ['EMPHASIS', 'STRONG', 'STRIKETHROUGH'] as const });
@@ -278,7 +297,7 @@ export const Body = builder.objectRef<BodyView>('Body').implement({
     html: t.string({
       description:
         'HTML rendered from the blocks, passed through an allow-list sanitiser: no scripts, styles, event handlers or raw HTML from the Markdown. Images have renditions and srcset; embeds are links.',
-      resolve: (body) => renderHtml(body.blocks, (id) => imageView(body, id)),
+      resolve: (body) => cachedHtml(body),
     }),
     text: t.string({
       description: 'Plain text, blocks separated by blank lines: for snippets, feeds and search.',

@@ -12,6 +12,7 @@ import { authorCacheRules } from './author.js';
 import { authorIndexCacheRules } from './author-index.js';
 import { collectionCacheRules } from './collection.js';
 import './body.js';
+import { liveBlogCacheRules } from './live-blog.js';
 import { editionCacheRules } from './edition.js';
 import { popularityCacheRules } from './popularity.js';
 import { searchCacheRules } from './search.js';
@@ -31,6 +32,7 @@ export const cacheRules = collectCacheRules([
   authorIndexCacheRules,
   collectionCacheRules,
   editionCacheRules,
+  liveBlogCacheRules,
   popularityCacheRules,
   searchCacheRules,
   sectionCacheRules,

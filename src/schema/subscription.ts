@@ -24,13 +24,13 @@ export const StoryEventTypeEnum = builder.enumType(enums.StoryEventType, {
     'What changed. Stories: PUBLISHED, UPDATED, CORRECTED, UNPUBLISHED. Other objects: EDITION_CREATED/UPDATED, COLLECTION_CREATED/UPDATED, SECTION_CREATED/UPDATED/DELETED, TAG_CREATED/UPDATED, AUTHOR_CREATED/UPDATED.',
 });
 
-type Update = LiveEvent & { preview: boolean };
+export type Update = LiveEvent & { preview: boolean };
 
 /** Rows loaded for an event per hub, by selection and rights; each entry lives 30 s. */
 const loadedRows = new WeakMap<LiveHub, Map<string, Promise<unknown>>>();
 
 /** An event's row, loaded once for every subscriber with the same selection and rights (5,000 subscribers, one statement). */
-function loadOnce<T>(ctx: Context, eventId: number, key: string, load: () => Promise<T>): Promise<T> {
+export function loadOnce<T>(ctx: Context, eventId: number, key: string, load: () => Promise<T>): Promise<T> {
   let rows = loadedRows.get(ctx.live);
   if (!rows) loadedRows.set(ctx.live, (rows = new Map()));
   const cacheKey = `${eventId}|${key}`;
@@ -43,7 +43,7 @@ function loadOnce<T>(ctx: Context, eventId: number, key: string, load: () => Pro
   return pending;
 }
 
-const LiveEventRef = builder.interfaceRef<Update>('LiveEvent').implement({
+export const LiveEventRef = builder.interfaceRef<Update>('LiveEvent').implement({
   description: 'One row of the story-event outbox, as pushed to subscribers.',
   fields: (t) => ({
     eventId: t.id({ description: 'Resume with `after: eventId` to miss nothing.', resolve: (e) => String(e.id) }),
@@ -152,7 +152,7 @@ async function idOfSlug(find: Promise<{ id: number } | null>): Promise<number> {
   return (await find)?.id ?? -1;
 }
 
-function parseAfter(ctx: Context, after: string | null | undefined): number | null {
+export function parseAfter(ctx: Context, after: string | null | undefined): number | null {
   const value = after ?? ctx.resumeAfter;
   if (value == null) return null;
   if (!/^\d{1,10}$/.test(value)) throw userError(`"after" must be an event id, got "${value}".`, 'INVALID_CURSOR');
@@ -160,12 +160,12 @@ function parseAfter(ctx: Context, after: string | null | undefined): number | nu
 }
 
 /** The events a subscription follows; WebSocket operations are counted per client in server/ws.ts (identical ones share one). */
-function follow(ctx: Context, after: number | null, accept: (e: LiveEvent) => boolean) {
+export function follow(ctx: Context, after: number | null, accept: (e: LiveEvent) => boolean) {
   return ctx.live.follow(after, accept, { counted: ctx.transport !== 'ws' });
 }
 
 /** Runs for each event a subscription emits, before its fields resolve. */
-function update(ctx: Context, e: LiveEvent, preview = false): Update {
+export function update(ctx: Context, e: LiveEvent, preview = false): Update {
   ctx.lastEventId = e.id;
   // Each event is a fresh read: per-request caches must not carry rows from earlier events.
   ctx.loaders = createLoaders(ctx.prisma, ctx.viewer);
