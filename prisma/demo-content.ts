@@ -1451,6 +1451,7 @@ export const collections: DemoCollection[] = [
  */
 export const popularity: string[] = [
   'unpublished-inside-hangzhou-ai-lab',
+  'draft-live-moon-sighting-night',
   'draft-ai-researchers-describe-passport-checks',
   'scheduled-budget-explainer-what-changes',
   'draft-ramazan-bazaar-photo-essay',

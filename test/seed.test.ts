@@ -154,7 +154,16 @@ describe('demo newsroom', () => {
       expect(a.tags.length, a.slug).toBeGreaterThan(0);
       expect(a.slug).not.toMatch(/^(draft|scheduled|unpublished)-/);
     }
-    expect(new Set(published.map((a) => a.kind))).toEqual(new Set(['NEWS', 'ANALYSIS', 'FEATURE', 'OPINION', 'EDITORIAL', 'REVIEW']));
+    expect(new Set(published.map((a) => a.kind))).toEqual(
+      new Set(['NEWS', 'ANALYSIS', 'FEATURE', 'OPINION', 'EDITORIAL', 'REVIEW', 'LIVE']),
+    );
+    // The live blog with its posts, oldest to newest in id order.
+    const blog = await prisma.article.findFirstOrThrow({
+      where: { kind: 'LIVE', status: 'PUBLISHED' },
+      include: { posts: { orderBy: { id: 'asc' } } },
+    });
+    expect(blog.posts.length).toBeGreaterThanOrEqual(5);
+    expect(blog.posts.map((p) => p.postedAt.getTime())).toEqual(blog.posts.map((p) => p.postedAt.getTime()).sort((a, b) => a - b));
     expect(published.some((a) => a.bylines.length > 1)).toBe(true);
     const sections = await prisma.section.findMany({ include: { parent: true } });
     const world = sections.filter((s) => s.parent?.slug === 'world').sort((a, b) => a.position - b.position);
