@@ -154,6 +154,15 @@ describe.skipIf((!varnishd && !process.env.CI) || onPostgres)('Varnish in front 
     const response = await fetch(url, { headers: { 'graphql-preflight': '1', accept: 'application/graphql-response+json', ...headers } });
     return { status: response.status, headers: response.headers, text: await response.text() };
   };
+  /**
+   * Reads until Varnish answers from its cache. (A copy the gateway's own cache handed over with
+   * an Age near its max-age lives only briefly at the edge too, so a second read may miss.)
+   */
+  const cached = (url: string) =>
+    until(`${url} is cached at the edge`, async () => {
+      const answer = await read(url);
+      return answer.headers.get('x-cache') === 'HIT' && answer;
+    });
   const mutate = async (document: string, variables: Record<string, unknown>) => {
     const response = await fetch(`${edge}/graphql`, {
       method: 'POST',
@@ -220,18 +229,15 @@ describe.skipIf((!varnishd && !process.env.CI) || onPostgres)('Varnish in front 
           .on('error', reject)
           .end();
       });
-    await read(pages().front);
+    await cached(elsewhere());
     expect(await outsider('PURGE')).toBe(403);
     expect(await outsider('BAN')).toBe(403);
-    expect((await read(pages().front)).headers.get('x-cache')).toBe('HIT');
+    expect((await read(elsewhere())).headers.get('x-cache')).toBe('HIT');
   });
 
   it('shows a correction published through the gateway on the next read once it is purged', async () => {
     const url = pages().article;
-    for (const cached of [url, elsewhere()]) {
-      await read(cached);
-      expect((await read(cached)).headers.get('x-cache')).toBe('HIT');
-    }
+    for (const page of [url, elsewhere()]) await cached(page);
     const result = await mutate(`mutation($id: ID!, $text: String!) { addCorrection(id: $id, text: $text) { __typename } }`, {
       id: globalId('Article', story.id),
       text: 'An earlier version misnamed the ministry.',
@@ -249,10 +255,7 @@ describe.skipIf((!varnishd && !process.env.CI) || onPostgres)('Varnish in front 
 
   it('purges by BAN where the xkey vmod is missing', async () => {
     const url = pages().article;
-    for (const cached of [url, elsewhere()]) {
-      await read(cached);
-      expect((await read(cached)).headers.get('x-cache')).toBe('HIT');
-    }
+    for (const page of [url, elsewhere()]) await cached(page);
     const ban = cdnAdapter({ kind: 'varnish', urls: [`${edge}/`], mode: 'ban' })!;
     await ban.purge([`Article:${story.id}`], AbortSignal.timeout(5000));
     expect((await read(url)).headers.get('x-cache')).toBe('MISS');
@@ -261,24 +264,20 @@ describe.skipIf((!varnishd && !process.env.CI) || onPostgres)('Varnish in front 
 
   it('takes an unpublished story off every cached page within 1 s', async () => {
     const all = Object.values(pages());
-    for (const url of all) {
-      await read(url);
-      const cached = await read(url);
-      expect(cached.headers.get('x-cache'), url).toBe('HIT');
-      expect(cached.text, url).toContain(MAIN_STORY);
-    }
+    for (const url of all) expect((await cached(url)).text, url).toContain(MAIN_STORY);
     const result = await mutate(`mutation($id: ID!) { unpublishArticle(id: $id) { __typename } }`, { id: globalId('Article', story.id) });
     expect(result.data.unpublishArticle.__typename).toBe('MutationUnpublishArticleSuccess');
-    const unpublishedAt = Date.now();
-    await until(
-      'no cached page holds the story',
-      async () => {
-        const reads = await Promise.all(all.map((url) => read(url)));
-        return reads.every((r) => r.status === 200 && !r.text.includes(MAIN_STORY));
-      },
-      1000,
-    );
-    expect(Date.now() - unpublishedAt).toBeLessThan(1000);
+    const answered = Date.now();
+    // Varnish has dropped every page holding the story once the purger's PURGE was answered.
+    await gateway.cdnPurger!.purgedUpTo(await newestEvent());
+    const purgedWithin = Date.now() - answered;
+    for (const url of all) {
+      const gone = await read(url);
+      expect(gone.status, url).toBe(200);
+      expect(gone.headers.get('x-cache'), url).toBe('MISS');
+      expect(gone.text, url).not.toContain(MAIN_STORY);
+    }
+    expect(purgedWithin).toBeLessThan(1000);
     const text = await (await fetch(`http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}/metrics`)).text();
     expect(text).toMatch(/newsroom_cdn_purge_lag_seconds_count\{cdn="varnish"\} [1-9]/);
     expect(text).toMatch(/newsroom_cdn_purge_batch_keys_count\{cdn="varnish"\} [1-9]/);
