@@ -154,6 +154,22 @@ describe('each change writes exactly one event, naming the object', () => {
     expect(items.result.data.articles).toEqual([{ slug: MAIN_STORY }]);
   });
 
+  it("concurrent replacements of a collection's items take turns: each succeeds, with its event", async () => {
+    const before = await lastEventId();
+    const articles = [MAIN_STORY, 'peshawar-old-book-bazaar-binders', 'karachi-startups-bet-on-open-source-ai'].map((slug) =>
+      globalId('Article', ids[slug]!),
+    );
+    const orders = [articles, [...articles].reverse(), articles.slice(1), articles.slice(0, 2), [articles[2]!, articles[0]!]];
+    const results = await Promise.all(
+      orders.map((order) => mutate(SET_ITEMS, { id: globalId('Collection', ids.weekendReads!), articles: order }, editor)),
+    );
+    expect(results.map((r) => r.__typename)).toEqual(orders.map(() => 'MutationSetCollectionItemsSuccess'));
+    const events = await eventsAfter(before);
+    expect(events.map((e) => [e.type, e.collectionId])).toEqual(orders.map(() => ['COLLECTION_UPDATED', ids.weekendReads]));
+    const final = await db.prisma.collectionItem.findMany({ where: { collectionId: ids.weekendReads }, orderBy: { position: 'asc' } });
+    expect(orders.map((order) => order.map(rowId))).toContainEqual(final.map((item) => item.articleId));
+  });
+
   it('sections (ADMIN); an update changes only the fields given', async () => {
     const created = await changeWithEvent(
       CREATE_SECTION,

@@ -214,6 +214,7 @@ export async function setEditionPlacements(actor: Actor, editionId: number, raw:
   requireRole(actor.viewer, 'EDITOR');
   const placements = parseInput(placementsSchema, raw);
   return write(actor, async (tx, append) => {
+    await tx.$queryRaw`SELECT id FROM "Edition" WHERE id = ${editionId} FOR UPDATE`; // as for collections' items
     const edition = await tx.edition.findUnique({ where: { id: editionId } });
     if (!edition) throw new NotFoundError('Edition');
     await requireArticles(
@@ -264,6 +265,8 @@ export async function setCollectionItems(actor: Actor, collectionId: number, raw
   requireRole(actor.viewer, 'EDITOR');
   const articleIds = parseInput(itemsSchema, raw);
   return write(actor, async (tx, append) => {
+    // FOR UPDATE: two editors replacing the items at once take turns (else their inserts collide).
+    await tx.$queryRaw`SELECT id FROM "Collection" WHERE id = ${collectionId} FOR UPDATE`;
     const collection = await tx.collection.findUnique({ where: { id: collectionId } });
     if (!collection) throw new NotFoundError('Collection');
     await requireArticles(tx, articleIds, 'articles');
