@@ -165,9 +165,9 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
   });
 
   it('reads at 390 px without scrolling sideways', async () => {
-    for (const path of ['/', `/article/${MAIN_STORY}`, '/section/world', '/topics']) {
+    for (const path of ['/', `/article/${MAIN_STORY}`, '/section/world', '/topics', '/live/live-budget-session-national-assembly']) {
       const page = await open(path, 390);
-      await expect.poll(() => page.locator('#latest li, #index li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('#latest li, #index li, #posts li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
       await page.close();
     }
@@ -199,6 +199,27 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
     await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id: draft.createDraft.data.id });
     await expect.poll(() => page.locator('#latest li').first().locator('h3').textContent(), { timeout: 10_000 }).toBe(headline);
     expect(await page.locator('#latest li').first().locator('h3 a').getAttribute('href')).toMatch(/^\/article\//);
+    await page.close();
+  });
+
+  it('a live blog takes a post added through the API without a reload', async () => {
+    const slug = 'live-budget-session-national-assembly';
+    const page = await open(`/live/${slug}`);
+    await expect.poll(() => page.locator('#posts li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('live');
+    const blog = await demo.db.prisma.article.findUniqueOrThrow({ where: { slug } });
+    const text = `The Speaker adjourns the sitting ${Date.now()}`;
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await keyHeader(demo.db, 'EDITOR')) },
+      body: JSON.stringify({
+        query: `mutation($article: ID!, $input: LivePostInput!) { addLivePost(article: $article, input: $input) { __typename } }`,
+        variables: { article: globalId('Article', blog.id), input: { body: text, summary: 'Adjourned', keyEvent: true } },
+      }),
+    });
+    expect((await response.json()).data.addLivePost.__typename).toBe('MutationAddLivePostSuccess');
+    await expect.poll(() => page.locator('#posts li').first().textContent(), { timeout: 10_000 }).toContain(text);
+    expect(await page.locator('#posts li').first().locator('h3').textContent()).toBe('Adjourned');
     await page.close();
   });
 

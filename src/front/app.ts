@@ -10,6 +10,8 @@ import {
   AuthorFrontDocument,
   AuthorIndexDocument,
   FrontPageDocument,
+  LiveBlogDocument,
+  LiveBlogUpdatesDocument,
   LiveStoriesDocument,
   SectionFrontDocument,
   SiteSectionsDocument,
@@ -18,6 +20,8 @@ import {
   type ArticleCardFragment,
   type ArticlePageQuery,
   type FrontPageQuery,
+  type LiveBlogUpdatesSubscription,
+  type LivePostCardFragment,
   type LiveStoriesSubscription,
 } from '../generated/graphql/graphql.js';
 
@@ -430,9 +434,108 @@ async function indexPage(title: string, prefix: string, load: (after?: string) =
   show(h('h1', { class: 'headline' }, title), h('p', { class: 'meta' }, `${first.totalCount} in all`), list, more);
 }
 
+/** The gateway's HTML of a body (rendered from typed blocks and sanitised there). */
+function html(markup: string) {
+  const element = h('div', { class: 'body' });
+  element.innerHTML = markup;
+  return element;
+}
+
+function postItem(post: LivePostCardFragment, fresh = false) {
+  const by = post.author ? ` · ${post.author.name}` : '';
+  return h(
+    'li',
+    { 'data-post': post.id, class: [post.keyEvent ? 'key-event' : '', fresh ? 'fresh' : ''].join(' ').trim() || undefined },
+    h('p', { class: 'meta' }, time(post.postedAt, longDateTime(post.postedAt)), by, post.keyEvent ? ' · Key event' : ''),
+    post.summary ? h('h3', {}, post.summary) : null,
+    html(post.body.html),
+  );
+}
+
+/** A live blog: pinned posts, then the stream, newest first; new, edited and deleted posts arrive live. */
+async function liveBlogPage(slug: string) {
+  const data = await query(LiveBlogDocument, { slug });
+  const blog = data.article;
+  if (!blog) return notFound('Live blog');
+  if (blog.kind !== 'LIVE') return articlePage(slug);
+  setTitle(blog.headline);
+  const posts = h('ol', { class: 'list posts', id: 'posts' }, ...blog.posts.edges.map((e) => postItem(e.node)));
+  const more = h('div', { class: 'more' });
+  let cursor = blog.posts.pageInfo.endCursor;
+  if (blog.posts.pageInfo.hasNextPage) {
+    const button = h('button', { class: 'more-button', type: 'button' }, 'Older posts');
+    button.addEventListener('click', async () => {
+      const page = (await query(LiveBlogDocument, { slug, after: cursor ?? undefined })).article?.posts;
+      if (!page) return;
+      posts.append(...page.edges.map((e) => postItem(e.node)));
+      cursor = page.pageInfo.endCursor;
+      if (!page.pageInfo.hasNextPage) button.remove();
+    });
+    more.append(button);
+  }
+  show(
+    h(
+      'article',
+      { 'aria-labelledby': 'headline' },
+      h(
+        'header',
+        {},
+        link(`/section/${blog.section.slug}`, blog.section.name, { class: 'section-label' }),
+        h('p', { class: 'section-label' }, 'Live'),
+        h('h1', { class: 'headline', id: 'headline' }, blog.headline),
+        blog.summary ? h('p', { class: 'summary' }, blog.summary) : null,
+        meta(blog),
+      ),
+      blog.heroMedia ? hero(blog.heroMedia) : null,
+      html(blog.body.html),
+      blog.pinnedPosts.length
+        ? box('pinned', 'Pinned', h('ol', { class: 'list', id: 'pinned' }, ...blog.pinnedPosts.map((p) => postItem(p))))
+        : null,
+      box('stream', 'Latest updates', posts, more),
+    ),
+  );
+  followBlog(slug, posts);
+}
+
+function followBlog(slug: string, posts: HTMLElement) {
+  let lastEventId: string | undefined;
+  const run = () =>
+    liveClient().subscribe<LiveBlogUpdatesSubscription>(
+      { query: LiveBlogUpdatesDocument.toString(), variables: { slug, after: lastEventId } },
+      {
+        next: ({ data }) => {
+          const update = data?.liveBlogUpdated;
+          if (!update) return;
+          lastEventId = update.eventId;
+          const existing = document.querySelectorAll(`[data-post="${CSS.escape(update.postId)}"]`);
+          if (update.type === 'POST_DELETED' || !update.post) {
+            for (const item of existing) item.remove();
+          } else if (existing.length) {
+            for (const item of existing) item.replaceWith(postItem(update.post, true));
+          } else {
+            posts.prepend(postItem(update.post, true));
+          }
+        },
+        error: () => setTimeout(run, 1000),
+        complete: () => setTimeout(run, 1000),
+      },
+    );
+  run();
+}
+
 // ── Live ─────────────────────────────────────────────────────────────────────────────────────
 
 let client: ReturnType<typeof createClient> | undefined;
+/** One WebSocket per page for every subscription. */
+function liveClient() {
+  client ??= createClient({
+    url: endpoint.href.replace(/^http/, 'ws'),
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    on: { connected: () => setStatus('live'), closed: () => setStatus('reconnecting…') },
+  });
+  return client;
+}
 const setStatus = (text: string) => {
   const status = $('status');
   if (status) status.textContent = text;
@@ -441,14 +544,8 @@ const setStatus = (text: string) => {
 /** Puts each newly published story (of `section`, when given) at the top of "Latest". */
 function live(section?: string) {
   let lastEventId: string | undefined;
-  client ??= createClient({
-    url: endpoint.href.replace(/^http/, 'ws'),
-    retryAttempts: Infinity,
-    shouldRetry: () => true,
-    on: { connected: () => setStatus('live'), closed: () => setStatus('reconnecting…') },
-  });
   const run = () =>
-    client!.subscribe<LiveStoriesSubscription>(
+    liveClient().subscribe<LiveStoriesSubscription>(
       // Resume after the last event seen, so a dropped connection misses nothing.
       { query: LiveStoriesDocument.toString(), variables: { after: lastEventId, section } },
       {
@@ -483,7 +580,8 @@ async function route() {
   );
   if (index === 'topics') return indexPage('Topics', '/tag', async (after) => (await query(TopicIndexDocument, { after })).tags);
   if (index === 'authors') return indexPage('Authors', '/author', async (after) => (await query(AuthorIndexDocument, { after })).authors);
-  if (kind === 'article' || kind === 'live') return articlePage(slug);
+  if (kind === 'live') return liveBlogPage(slug);
+  if (kind === 'article') return articlePage(slug);
   if (kind === 'section') return sectionPage(slug);
   if (kind === 'tag') return tagPage(slug);
   return authorPage(slug);

@@ -126,6 +126,7 @@ const shell = (siteName: string, timeZone: string) => /* HTML */ `<!doctype html
   .more a, button.more-button { border: 1px solid #1a1a1a; padding: .3rem .8rem; background: none; font: inherit; cursor: pointer; }
   .subsections { font: .85rem system-ui, sans-serif; }
   .index { columns: 16rem; column-gap: 2rem; }
+  .posts li.key-event, #pinned li { border-left: 3px solid #b00; padding-left: .6rem; }
   .index li { break-inside: avoid; }
   .notice { padding: 2rem 0; }
   footer { border-top: 1px solid #ccc; font-size: .8rem; color: #555; padding: 1rem 0 2rem; }
