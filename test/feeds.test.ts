@@ -207,7 +207,7 @@ describe('HTTP caching', () => {
     const keys = first.headers.get('surrogate-key')!.split(' ');
     expect(keys).toEqual(
       expect.arrayContaining([
-        'Article',
+        'ArticleList',
         `Article:${ids.tricky}`,
         `Article:${ids['home-news']}`,
         `Section:${ids.news}`,

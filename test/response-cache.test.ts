@@ -94,7 +94,7 @@ describe('anonymous readers', () => {
     const section = await gw.db.prisma.article.findUniqueOrThrow({ where: { id: mainStoryId }, select: { sectionId: true } });
     const keys = page.headers.get('surrogate-key')!.split(' ');
     expect(keys).toEqual(
-      expect.arrayContaining([`Article:${mainStoryId}`, `Section:${section.sectionId}`, 'Article', 'Section', 'Edition']),
+      expect.arrayContaining([`Article:${mainStoryId}`, `Section:${section.sectionId}`, 'ArticleList', 'Section', 'Edition']),
     );
 
     const list = await post('{ articles(first: 3) { edges { node { headline } } } }');

@@ -12,7 +12,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import './media.js';
-import type { CacheRules } from './cache-rules.js';
+import { ARTICLE_LIST, type CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { countedConnection, decodeKeyCursor, encodeKeyCursor, isCursorId, isCursorTime, pageOptions } from './pagination.js';
 
@@ -222,15 +222,18 @@ builder.queryFields((t) => ({
 
 export const articleCacheRules: CacheRules = {
   ttl: { ArticleConnection: 'list' },
+  // Related stories and Most Popular are rankings a new story joins only after a while (shared
+  // tags, reads): they live out their TTL, so a story's own page survives other stories' publishes.
+  lists: [{ key: ARTICLE_LIST, items: ['Article', 'ArticleEdge'], except: ['Article.related', 'Query.mostPopular'] }],
   purge(event) {
     // A section, tag or author renamed or moved: lists filtered by its slug hold other articles.
-    if (mayRefileArticles(event)) return [{ typename: 'Article' }, { typename: 'ArticleEdge' }];
+    if (mayRefileArticles(event)) return [{ typename: ARTICLE_LIST }, { typename: 'Article' }, { typename: 'ArticleEdge' }];
     if (event.articleId == null) return [];
     const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
-    // Any list of articles may gain or lose it (latest, section/tag/author pages, most popular,
-    // related, collections), so every result holding an article goes, and every empty list or
-    // null that could now hold it. (A connection asked only for `totalCount` holds no entity at
-    // all: it lives out its list TTL.)
-    return mayMoveArticle(event) ? [article, { typename: 'Article' }, { typename: 'ArticleEdge' }] : [article];
+    // Every result showing it goes. Any list of articles may gain or lose it (latest, section,
+    // tag and author pages, collections), so every result with such a list goes, and every empty
+    // list or null that could now hold it. (A connection asked only for `totalCount` holds no
+    // list: it lives out its list TTL.)
+    return mayMoveArticle(event) ? [article, { typename: ARTICLE_LIST }, { typename: 'Article' }, { typename: 'ArticleEdge' }] : [article];
   },
 };

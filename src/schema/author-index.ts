@@ -44,5 +44,8 @@ builder.queryFields((t) => ({
 
 /** A story published or taken down may add an author to the list, drop one, or change a count. */
 export const authorIndexCacheRules: CacheRules = {
-  purge: (event) => (mayMoveArticle(event) ? [{ typename: 'Author' }, { typename: 'AuthorEdge' }] : []),
+  // Results with the index or a count carry 'AuthorIndex', an empty index 'AuthorEdge'; a story page
+  // showing some (or none) does not.
+  lists: [{ key: 'AuthorIndex', items: ['AuthorEdge'], fields: ['Author.articleCount'] }],
+  purge: (event) => (mayMoveArticle(event) ? [{ typename: 'AuthorIndex' }, { typename: 'AuthorEdge' }] : []),
 };

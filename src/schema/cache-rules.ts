@@ -20,12 +20,22 @@ export type CacheRules = {
   purge?: (event: EventSubject) => CacheEntity[];
   /** TTLs by schema coordinate (`ArticleConnection`, `Query.mostPopular`); the rest get the default. */
   ttl?: Record<string, CacheTtl>;
+  /**
+   * Lists a change may add to. A result with a field that returns a list of one of `items` (but
+   * not at an `except` coordinate: those live out their TTL) is marked with the bare key `key`,
+   * which a purge names; the bare key of an `items` type then marks only a null or empty field of
+   * that type, so a result that merely shows some of them (a story page and its related stories)
+   * is not purged by every change to any of them. A result asking for one of `fields` (schema
+   * coordinates, e.g. a count) gets `key` too.
+   */
+  lists?: { key: string; items: string[]; except?: string[]; fields?: string[] }[];
 };
 
 export function collectCacheRules(modules: CacheRules[]): Required<CacheRules> {
   return {
     purge: (event) => modules.flatMap((rules) => rules.purge?.(event) ?? []),
     ttl: Object.assign({}, ...modules.map((rules) => rules.ttl ?? {})),
+    lists: modules.flatMap((rules) => rules.lists ?? []),
   };
 }
 
@@ -51,14 +61,18 @@ export function objectPurge(typename: string, id: number | null): CacheEntity[] 
   return id == null ? [{ typename }] : [{ typename }, { typename, id: encodeGlobalID(typename, id) }];
 }
 
+/** The key of results that list articles (latest, section, tag and author pages, collections, editions, search). */
+export const ARTICLE_LIST = 'ArticleList';
+
 const typeNames = { article: 'Article', section: 'Section', tag: 'Tag', author: 'Author' } as const;
 
 /**
  * The cached entity a domain row is in GraphQL results (`{ typename: 'Article', id: <global id> }`),
- * or its whole type without an id: for what is cached outside GraphQL (feeds), so the same
- * purges name it.
+ * or its whole type without an id (for articles: every list of them): for what is cached outside
+ * GraphQL (feeds), so the same purges name it.
  */
 export function domainCacheEntity(kind: keyof typeof typeNames, id?: number): CacheEntity {
+  if (kind === 'article' && id === undefined) return { typename: ARTICLE_LIST };
   const typename = typeNames[kind];
   return id === undefined ? { typename } : { typename, id: encodeGlobalID(typename, id) };
 }

@@ -8,7 +8,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import * as enums from '../generated/prisma/enums.js';
 import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
-import type { CacheRules } from './cache-rules.js';
+import { ARTICLE_LIST, type CacheRules } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 import { userError } from './errors.js';
@@ -133,11 +133,13 @@ builder.mutationFields((t) => ({
 }));
 
 export const editionCacheRules: CacheRules = {
+  lists: [{ key: ARTICLE_LIST, items: ['EditionPlacement'] }],
   purge(event) {
     // Created, or placements changed; editions are few, so all of them (and empty edition lists,
     // and `edition(date:)` → null) go.
     if (event.type === 'EDITION_UPDATED' || event.type === 'EDITION_CREATED') return [{ typename: 'Edition' }, { typename: 'EditionEdge' }];
-    // An edition's placements list only published articles.
+    // An edition's placements list only published articles: the article's purge names every
+    // list of them (ArticleList); an empty placements list is marked by its type.
     return mayMoveArticle(event) ? [{ typename: 'EditionPlacement' }] : [];
   },
 };

@@ -7,7 +7,7 @@ import { countSearch, RANKED_MATCHES, searchArticles } from '../newsroom/search.
 import type { Article as ArticleRow } from '../generated/prisma/client.js';
 import { Article, ArticleFilterInput } from './article.js';
 import { builder } from './builder.js';
-import type { CacheRules } from './cache-rules.js';
+import { ARTICLE_LIST, type CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { countedConnection, pageOptions } from './pagination.js';
 
@@ -70,5 +70,6 @@ builder.queryFields((t) => ({
 
 export const searchCacheRules: CacheRules = {
   ttl: { SearchConnection: 'list' },
+  lists: [{ key: ARTICLE_LIST, items: ['SearchEdge'] }],
   purge: (event) => (mayMoveArticle(event) || mayRefileArticles(event) ? [{ typename: 'SearchEdge' }] : []),
 };

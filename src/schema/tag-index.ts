@@ -39,5 +39,8 @@ builder.queryFields((t) => ({
 
 /** A story published or taken down may add a tag to the list, drop one, or change a count. */
 export const tagIndexCacheRules: CacheRules = {
-  purge: (event) => (mayMoveArticle(event) ? [{ typename: 'Tag' }, { typename: 'TagEdge' }] : []),
+  // Results with the index or a count carry 'TagIndex', an empty index 'TagEdge'; a story page
+  // showing some (or none) does not.
+  lists: [{ key: 'TagIndex', items: ['TagEdge'], fields: ['Tag.articleCount'] }],
+  purge: (event) => (mayMoveArticle(event) ? [{ typename: 'TagIndex' }, { typename: 'TagEdge' }] : []),
 };

@@ -55,6 +55,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     config: config.responseCache,
     live,
     rules: cacheRules,
+    schema,
     logger: logger.child({ component: 'response-cache' }),
   });
   // Yoga logs every error maskError replaces, at error level with its stack; maskError logs each

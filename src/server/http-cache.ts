@@ -25,7 +25,15 @@ import { Counter } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { FrontDoor } from './front-door.js';
 import { CSRF_HEADERS } from './http-policy.js';
-import { metricsRegistry, requestIdFrom, summedGauge, type Observability, type RequestOperation } from './observability.js';
+import { planRootFields, type RootFieldPlan } from './root-fields.js';
+import {
+  metricsRegistry,
+  PART_OF_REQUEST,
+  requestIdFrom,
+  summedGauge,
+  type Observability,
+  type RequestOperation,
+} from './observability.js';
 import type { Purge, ResponseCache } from './response-cache.js';
 
 const GRAPHQL_PATH = '/graphql';
@@ -80,6 +88,10 @@ type Entry = {
   request: StoredRequest;
   bytes: number;
   refreshing: boolean;
+  maxAge: number;
+  staleWhileRevalidate: number;
+  /** A root field's answer (see splitting below): its key in `data` and the JSON of its value. */
+  part?: { responseKey: string; value: Buffer };
 };
 
 type Waiter = { req: IncomingMessage; res: ServerResponse; body: Buffer | undefined; start: number; generation: number };
@@ -241,6 +253,8 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   }
 
   function lookup(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, start: number, arrived: number) {
+    const split = body === undefined ? undefined : splitOf(body);
+    if (split) return lookupParts(req, res, body!, split, start, arrived);
     const key = keyOf(req, body);
     const entry = entries.get(key);
     if (entry !== undefined) {
@@ -362,6 +376,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
           entry.operation,
           entry.request,
           Date.now(),
+          entry.part?.responseKey,
         );
         if (fresh) put(fresh);
       } catch (error) {
@@ -378,6 +393,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     operation: RequestOperation | undefined,
     request: StoredRequest,
     now: number,
+    responseKey?: string,
   ): Entry | undefined {
     if (captured.status !== 200 || operation?.operationType !== 'query') return undefined;
     let cacheControl: string | undefined;
@@ -424,6 +440,12 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     const entryBytes = captured.body.length + key.length + headerBytes + (request.body?.length ?? 0) + 256;
     if (maxAge + staleWhileRevalidate <= age || entryBytes > maxBytes) return undefined;
     headers.push('content-length', String(captured.body.length));
+    let part: Entry['part'];
+    if (responseKey !== undefined) {
+      const value = partValue(captured.body, responseKey);
+      if (!value) return undefined;
+      part = { responseKey, value };
+    }
     return {
       key,
       body: captured.body,
@@ -438,7 +460,208 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       request,
       bytes: entryBytes,
       refreshing: false,
+      maxAge,
+      staleWhileRevalidate,
+      part,
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Root fields apart: a POSTed query with several root fields (a page) is answered from one
+  // entry per root field (root-fields.ts), so what a change makes stale is only the parts that
+  // hold it, and a part many pages share (Latest, Most Popular, the edition) is one entry,
+  // computed once per change. A missing part is one request through yoga (coalesced with the
+  // same part of concurrent pages); the answer is the parts' JSON joined, never parsed again.
+
+  /** Plans by operation name and query text; null: cached whole. */
+  const plans = new Map<string, { plan: RootFieldPlan; prefixes: Buffer[] } | null>();
+  /** Parts being computed, and the purge generation they started in. */
+  const partFlights = new Map<string, { generation: number; promise: Promise<Entry | undefined> }>();
+
+  function splitOf(body: Buffer): { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[] } | undefined {
+    let params: unknown;
+    try {
+      params = JSON.parse(body.toString('utf8'));
+    } catch {
+      return undefined; // yoga answers what it cannot parse
+    }
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+    const { query, variables, operationName, ...rest } = params as Record<string, unknown>;
+    if (typeof query !== 'string' || Object.keys(rest).length > 0) return undefined;
+    if (operationName != null && typeof operationName !== 'string') return undefined;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+    const planKey = operationName ? `${operationName}\n${query}` : query;
+    let known = plans.get(planKey);
+    if (known === undefined) {
+      const plan = planRootFields(query, operationName ?? undefined);
+      known = plan && { plan, prefixes: plan.parts.map((part, i) => Buffer.from(`${i ? ',' : ''}${JSON.stringify(part.responseKey)}:`)) };
+      if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
+      plans.set(planKey, known);
+    }
+    if (!known) return undefined;
+    const values = (variables ?? {}) as Record<string, unknown>;
+    const bodies = known.plan.parts.map((part) => {
+      const own: Record<string, unknown> = {};
+      for (const name of part.variableNames) if (name in values) own[name] = values[name];
+      return JSON.stringify(operationName ? { query: part.query, operationName, variables: own } : { query: part.query, variables: own });
+    });
+    return { ...known, bodies };
+  }
+
+  function lookupParts(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    split: { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[] },
+    start: number,
+    arrived: number,
+  ) {
+    const operation: RequestOperation = { operationName: split.plan.operationName, operationType: 'query' };
+    let waiting = false;
+    const parts = split.bodies.map((partBody, i) => {
+      const part = partEntry(req, partBody, split.plan.parts[i]!.responseKey, operation, arrived);
+      if (part instanceof Promise) waiting = true;
+      return part;
+    });
+    if (!waiting) return serveParts(req, res, split.prefixes, parts as Entry[], start, 'hit');
+    void Promise.all(parts).then((done) => {
+      if (done.every((part) => part !== undefined)) return serveParts(req, res, split.prefixes, done, start, 'miss');
+      // A part that cannot be stored (an error, a private answer): the whole request goes to yoga.
+      counters.miss.inc();
+      toYoga(req, res, body);
+    });
+  }
+
+  function partEntry(
+    req: IncomingMessage,
+    partBody: string,
+    responseKey: string,
+    operation: RequestOperation,
+    arrived: number,
+  ): Entry | Promise<Entry | undefined> {
+    const partBytes = Buffer.from(partBody);
+    const key = keyOf(req, partBytes);
+    const entry = entries.get(key);
+    if (entry?.body !== undefined) {
+      if (entry.part === undefined) {
+        // Stored by a request that asked for this root field alone.
+        const value = partValue(entry.body, responseKey);
+        if (value) entry.part = { responseKey, value };
+      }
+      if (entry.part !== undefined) {
+        const now = Date.now();
+        if (now < entry.freshUntil) return touch(entry);
+        if (now < entry.staleUntil) {
+          refresh(entry);
+          return touch(entry);
+        }
+        forget(entry);
+      }
+    }
+    // A part computing since before a purge may hold what the purge removed: not for this request.
+    const flight = partFlights.get(key);
+    if (flight && flight.generation === arrived) return flight.promise;
+    const request: StoredRequest = {
+      method: 'POST',
+      url: req.url!,
+      accept: req.headers.accept,
+      origin: req.headers.origin,
+      body: partBytes,
+    };
+    const promise = fetchPart(key, request, responseKey, operation, arrived);
+    partFlights.set(key, { generation: arrived, promise });
+    void promise.finally(() => {
+      if (partFlights.get(key)?.promise === promise) partFlights.delete(key);
+    });
+    return promise;
+  }
+
+  async function fetchPart(
+    key: string,
+    request: StoredRequest,
+    responseKey: string,
+    operation: RequestOperation,
+    arrived: number,
+  ): Promise<Entry | undefined> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (request.accept !== undefined) headers.accept = request.accept;
+    if (request.origin !== undefined) headers.origin = request.origin;
+    try {
+      // A part of a request, not one: logged and counted once, as the request it is part of.
+      const response = await yoga.fetch(
+        `http://localhost${request.url}`,
+        { method: 'POST', headers, body: new Uint8Array(request.body!) },
+        { [PART_OF_REQUEST]: true },
+      );
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const pairs: [string, string][] = [];
+      response.headers.forEach((value, name) => void pairs.push([name, value]));
+      const entry = build(key, { status: response.status, headers: pairs, body: bytes }, operation, request, Date.now(), responseKey);
+      // Computed after the request arrived, so it may answer it; stored only if no purge came since.
+      if (entry && !closed && arrived === generation) put(entry);
+      return entry;
+    } catch (error) {
+      logger.warn({ err: error }, 'computing a root field of a cached page failed; the page goes to yoga whole');
+      return undefined;
+    }
+  }
+
+  function serveParts(req: IncomingMessage, res: ServerResponse, prefixes: Buffer[], parts: Entry[], start: number, result: CacheResult) {
+    const now = Date.now();
+    // As fresh as its parts: the shortest max-age and stale-while-revalidate, the oldest part's Age.
+    let maxAge = Number.POSITIVE_INFINITY;
+    let stale = Number.POSITIVE_INFINITY;
+    let born = now;
+    const keys = new Set<string>();
+    const tags = createHash('sha256');
+    const chunks: Buffer[] = [OPEN_DATA];
+    for (let i = 0; i < parts.length; i += 1) {
+      const part = parts[i]!;
+      maxAge = Math.min(maxAge, part.maxAge);
+      stale = Math.min(stale, part.staleWhileRevalidate);
+      born = Math.min(born, part.born);
+      for (const key of part.surrogateKeys) keys.add(key);
+      tags.update(part.etag ?? part.key);
+      chunks.push(prefixes[i]!, part.part!.value);
+    }
+    chunks.push(CLOSE_DATA);
+    const body = Buffer.concat(chunks);
+    const etag = tags.digest('hex');
+    const headers: string[] = [];
+    const first = parts[0]!.headers;
+    for (let i = 0; i + 1 < first.length; i += 2) if (!COMBINED.has(first[i]!)) headers.push(first[i]!, first[i + 1]!);
+    headers.push(
+      'cache-control',
+      `public, max-age=${maxAge}, stale-while-revalidate=${stale}`,
+      'etag',
+      etag,
+      'surrogate-key',
+      [...keys].sort().join(' '),
+    );
+    const incoming = req.headers['x-request-id'];
+    const id = requestIdFrom(typeof incoming === 'string' ? incoming : null);
+    headers.push('x-request-id', id, 'age', String(Math.max(0, Math.floor((now - born) / 1000))));
+    let status = 200;
+    if (etagMatches(req.headers['if-none-match'], etag)) {
+      status = 304;
+      res.writeHead(304, withoutContentType(headers));
+      res.end();
+    } else {
+      headers.push('content-length', String(body.length));
+      res.writeHead(200, headers);
+      res.end(body);
+    }
+    counters[result].inc();
+    observability.recordRequest({
+      reqId: id,
+      method: req.method!,
+      path: GRAPHQL_PATH,
+      status,
+      operationName: parts[0]!.operation.operationName,
+      operationType: 'query',
+      seconds: (performance.now() - start) / 1000,
+      cache: result,
+    });
   }
 
   const cache: HttpCache = {
@@ -461,6 +684,39 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   const counts: Counts = { entryCount: () => live, byteCount: () => bytes };
   caches.add(counts);
   return cache;
+}
+
+/** Documents whose root-field plan is remembered (the frontends send a few dozen). */
+const MAX_PLANS = 1000;
+const OPEN_DATA = Buffer.from('{"data":{');
+const CLOSE_DATA = Buffer.from('}}');
+/** Headers of a joined answer that are its own, not its first part's. */
+const COMBINED = new Set(['cache-control', 'etag', 'surrogate-key', 'content-length', 'last-modified']);
+
+function withoutContentType(headers: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] !== 'content-type') out.push(headers[i]!, headers[i + 1]!);
+  return out;
+}
+
+/**
+ * The JSON of `data.<responseKey>` in a part's answer, when the answer is exactly
+ * `{"data":{"<responseKey>":…}}` (no errors, no extensions): checked once, when it is stored.
+ */
+function partValue(body: Buffer, responseKey: string): Buffer | undefined {
+  const prefix = `{"data":{${JSON.stringify(responseKey)}:`;
+  if (body.length < prefix.length + 2 || body.toString('latin1', 0, prefix.length) !== prefix) return undefined;
+  if (body[body.length - 1] !== 0x7d || body[body.length - 2] !== 0x7d) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const keys = Object.keys(parsed);
+    if (keys.length !== 1 || keys[0] !== 'data') return undefined;
+    const data = parsed.data as Record<string, unknown> | null;
+    if (data === null || typeof data !== 'object' || Object.keys(data).length !== 1) return undefined;
+  } catch {
+    return undefined;
+  }
+  return body.subarray(prefix.length, body.length - 2);
 }
 
 /** `method url`, Accept, Origin, and the raw body (latin1: one character per byte, so distinct bodies stay distinct). */

@@ -112,6 +112,9 @@ type RequestState = {
   queryOperationName?: string | null;
 };
 
+/** In a request's server context: it computes part of another request (the HTTP cache's root fields), which is the one logged and counted. */
+export const PART_OF_REQUEST = Symbol('part of a request');
+
 /** The operation a request ran, as logs and metrics name it. */
 export type RequestOperation = { operationName?: string; operationType?: string };
 
@@ -302,6 +305,7 @@ export function observability(options: {
       }
       const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
       if (req) byNodeRequest.set(req, state);
+      if ((serverContext as { [PART_OF_REQUEST]?: boolean } | undefined)?.[PART_OF_REQUEST]) return;
       recordRequest({
         reqId: state.id,
         method: request.method,

@@ -14,14 +14,26 @@
 // 304), `Cache-Control: public, max-age, stale-while-revalidate`, `Age` on hits and a
 // `Surrogate-Key` header listing the response's entities (`Article:12 Section:3 …`) so a CDN can
 // purge by the same keys. Keyed responses are `private, no-store`; anything else `no-store`.
+import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
-import type { ExecutionResult } from 'graphql';
+import {
+  type ExecutionResult,
+  getNamedType,
+  getNullableType,
+  type GraphQLSchema,
+  isListType,
+  parse,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LiveHub } from '../newsroom/live.js';
 import { type CacheRules, surrogateKey } from '../schema/cache-rules.js';
 
+type Entity = { typename: string; id?: string | number };
 type Headers = Record<string, string>;
 
 // Declared beside the cache rules (the schema's side); re-exported for the transport's callers.
@@ -43,9 +55,10 @@ export function responseCache(options: {
   config: Config['responseCache'];
   live: LiveHub;
   rules: Required<CacheRules>;
+  schema: GraphQLSchema;
   logger: Logger;
 }): ResponseCache {
-  const { config, live, rules, logger } = options;
+  const { config, live, rules, schema, logger } = options;
   const createMemory = () => createInMemoryCache({ max: config.maxEntries });
   let memory = createMemory();
   const plugins: Plugin[] = [cacheHeaders(config.enabled ? (key) => memory.get(key) : undefined)];
@@ -65,20 +78,38 @@ export function responseCache(options: {
   let generation = 0;
   const startedAt = new WeakMap<object, number>();
 
+  // The keys this cache purges by, which are also the Surrogate-Key header: each entity
+  // (`Article:12`) and its type (`Section`), except the types of the rules' lists, whose bare key
+  // marks only a null or empty field of it (`Article`); each type of a null or empty field; and
+  // the rules' list keys (`ArticleList`) of the lists the document asks for. The memory cache
+  // gets them as bare type names, so they mean there exactly what they mean in the header.
+  const listed = new Set(rules.lists.flatMap((list) => list.items));
+  const keysOf = (entity: Entity) =>
+    entity.id == null ? [entity.typename] : listed.has(entity.typename) ? [surrogateKey(entity)] : [entity.typename, surrogateKey(entity)];
+  const asEntities = (entities: Iterable<Entity>) => [...entities].map((entity) => ({ typename: surrogateKey(entity) }));
+  const listKeys = documentListKeys(schema, rules.lists);
+  /** The list keys of the result being computed for a cache key (set between keying and storing). */
+  const listsOfKey = new Map<string, string[]>();
+
   const cache: Cache = {
     get: (key) => memory.get(key),
-    invalidate: (entities) => memory.invalidate(entities),
+    invalidate: (entities) => memory.invalidate(asEntities(entities)),
     set(key, result, entities, ttl) {
-      const list = [...entities];
       const seconds = Math.floor(ttl / 1000);
-      // The keys this cache purges by: each entity and its type, each type of a null or empty field.
-      const keys = new Set(list.flatMap((entity) => (entity.id == null ? [entity.typename] : [entity.typename, surrogateKey(entity)])));
+      const keys = new Set([...entities].flatMap(keysOf));
+      for (const list of listsOfKey.get(key) ?? []) keys.add(list);
+      const sorted = [...keys].sort();
       // Stored with the result, so hits carry them too (the plugin adds ETag and Last-Modified).
       Object.assign(httpHeaders(result), {
         'Cache-Control': `public, max-age=${seconds}, stale-while-revalidate=${seconds}`,
-        'Surrogate-Key': [...keys].sort().join(' '),
+        'Surrogate-Key': sorted.join(' '),
       });
-      return memory.set(key, result, list, ttl);
+      return memory.set(
+        key,
+        result,
+        sorted.map((typename) => ({ typename })),
+        ttl,
+      );
     },
   };
 
@@ -95,7 +126,7 @@ export function responseCache(options: {
         for await (const event of events) {
           generation++;
           const entities = rules.purge(event);
-          memory.invalidate(entities);
+          memory.invalidate(asEntities(entities));
           if (entities.length) purged(new Set(entities.map(surrogateKey)));
         }
         return; // the hub stopped
@@ -128,6 +159,15 @@ export function responseCache(options: {
       // in a 401) neither reads nor writes the cache. graphql-ws operations have no request.
       enabled: (request) => request != null && !request.headers.has('authorization'),
       session: () => null,
+      buildResponseCacheKey: async (params) => {
+        const key = await defaultBuildResponseCacheKey(params);
+        const lists = listKeys(params.documentString);
+        if (lists.length > 0) {
+          if (listsOfKey.size >= MAX_REMEMBERED) listsOfKey.delete(listsOfKey.keys().next().value!);
+          listsOfKey.set(key, lists);
+        }
+        return key;
+      },
       onTtl: ({ ttl, context }) => (listening && startedAt.get(context) === generation ? ttl : 0),
       // Mutations are never stored: the plugin only purges the entities in a mutation's result
       // (for `recordRead`, a Boolean: nothing). Story events do the real purging.
@@ -136,6 +176,52 @@ export function responseCache(options: {
     }),
   );
   return { plugins, onPurge };
+}
+
+/** Cache keys and documents whose list keys are remembered. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * The rules' list keys of the lists a document asks for (a field returning a list of an item
+ * type, not at an excepted coordinate), remembered per document text.
+ */
+function documentListKeys(schema: GraphQLSchema, lists: Required<CacheRules>['lists']): (document: string) => string[] {
+  const byItem = new Map<string, { key: string; except: Set<string> }[]>();
+  const byField = new Map<string, string[]>();
+  for (const list of lists) {
+    for (const item of list.items) byItem.set(item, [...(byItem.get(item) ?? []), { key: list.key, except: new Set(list.except) }]);
+    for (const field of list.fields ?? []) byField.set(field, [...(byField.get(field) ?? []), list.key]);
+  }
+  const known = new Map<string, string[]>();
+  return (document) => {
+    let keys = known.get(document);
+    if (keys) return keys;
+    const found = new Set<string>();
+    try {
+      const typeInfo = new TypeInfo(schema);
+      visit(
+        parse(document, { noLocation: true }),
+        visitWithTypeInfo(typeInfo, {
+          Field() {
+            const field = typeInfo.getFieldDef();
+            const parent = typeInfo.getParentType();
+            if (!field || !parent) return;
+            for (const key of byField.get(`${parent.name}.${field.name}`) ?? []) found.add(key);
+            const type = getNullableType(field.type);
+            if (!isListType(type)) return;
+            for (const list of byItem.get(getNamedType(type).name) ?? [])
+              if (!list.except.has(`${parent.name}.${field.name}`)) found.add(list.key);
+          },
+        }),
+      );
+    } catch {
+      // Not a valid document: yoga refuses it before anything is cached.
+    }
+    keys = [...found];
+    if (known.size >= MAX_REMEMBERED) known.delete(known.keys().next().value!);
+    known.set(document, keys);
+    return keys;
+  };
 }
 
 function httpHeaders(result: ExecutionResult): Headers {
