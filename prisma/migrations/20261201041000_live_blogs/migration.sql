@@ -1,4 +1,4 @@
--- Live blogs: articles of kind LIVE hold ordered posts; POST_* story events carry the post's id.
+-- Live blogs: articles of kind LIVE hold ordered posts, and POST_ADDED, POST_UPDATED and POST_DELETED events carry the post id.
 -- AlterEnum
 ALTER TYPE "ArticleKind" ADD VALUE 'LIVE';
 
