@@ -93,7 +93,10 @@ const TextMarkEnum = builder.enumType('TextMark', { values: ['EMPHASIS', 'STRONG
 
 const LinkRef = builder.objectRef<{ url: string; title: string | null }>('Link').implement({
   description: 'A link target: http(s), mailto, tel, or a path on this site (nothing else passes a write).',
-  fields: (t) => ({ url: t.exposeString('url'), title: t.exposeString('title', { nullable: true }) }),
+  fields: (t) => ({
+    url: t.exposeString('url', { description: 'The target, as written.' }),
+    title: t.exposeString('title', { nullable: true, description: 'The link title (`[text](url "title")`).' }),
+  }),
 });
 
 type TextRunData = Extract<Inline, { type: 'text' }>;
@@ -103,16 +106,20 @@ type BreakData = Extract<Inline, { type: 'break' }>;
 const TextRun = builder.objectRef<TextRunData>('TextRun').implement({
   description: 'Text with its marks (emphasis, strong, strikethrough) and the link it is part of.',
   fields: (t) => ({
-    text: t.exposeString('text'),
-    marks: t.field({ type: [TextMarkEnum], resolve: (r) => r.marks }),
-    link: t.field({ type: LinkRef, nullable: true, resolve: (r) => r.link }),
+    text: t.exposeString('text', { description: 'Plain text, never HTML: escape it when writing HTML.' }),
+    marks: t.field({
+      type: [TextMarkEnum],
+      description: 'Emphasis, strong, strikethrough; nested marks all apply.',
+      resolve: (r) => r.marks,
+    }),
+    link: t.field({ type: LinkRef, nullable: true, description: 'The link this run is part of, if any.', resolve: (r) => r.link }),
   }),
 });
 const CodeRun = builder.objectRef<CodeRunData>('CodeRun').implement({
   description: 'A code span: `like this`.',
   fields: (t) => ({
-    code: t.exposeString('code'),
-    link: t.field({ type: LinkRef, nullable: true, resolve: (r) => r.link }),
+    code: t.exposeString('code', { description: 'The code span, as written.' }),
+    link: t.field({ type: LinkRef, nullable: true, description: 'The link this run is part of, if any.', resolve: (r) => r.link }),
   }),
 });
 const LineBreak = builder.objectRef<BreakData>('LineBreak').implement({
@@ -136,14 +143,22 @@ const text = (description = 'The block as plain text.') => ({ description, resol
 
 const ParagraphBlock = builder.objectRef<Of<'paragraph'>>('ParagraphBlock').implement({
   fields: (t) => ({
-    inlines: t.field({ type: [InlineUnion], resolve: (b) => b.inlines }),
+    inlines: t.field({
+      type: [InlineUnion],
+      description: 'Its runs: text with marks and links, code spans, line breaks.',
+      resolve: (b) => b.inlines,
+    }),
     text: t.string(text()),
   }),
 });
 const HeadingBlock = builder.objectRef<Of<'heading'>>('HeadingBlock').implement({
   fields: (t) => ({
     level: t.exposeInt('level', { description: '1–6, as written (`##` is 2).' }),
-    inlines: t.field({ type: [InlineUnion], resolve: (b) => b.inlines }),
+    inlines: t.field({
+      type: [InlineUnion],
+      description: 'Its runs: text with marks and links, code spans, line breaks.',
+      resolve: (b) => b.inlines,
+    }),
     text: t.string(text()),
   }),
 });
@@ -151,13 +166,17 @@ const ListItemRef = builder.objectRef<ListItem>('ListItem').implement({
   fields: (t) => ({
     level: t.exposeInt('level', { description: 'Nesting depth: 0 for the outer list, 1 for a list inside an item, …' }),
     checked: t.exposeBoolean('checked', { nullable: true, description: 'Task lists (`- [x]`): checked or not; null otherwise.' }),
-    inlines: t.field({ type: [InlineUnion], resolve: (i) => i.inlines }),
-    text: t.string({ resolve: (i) => plainText(i.inlines) }),
+    inlines: t.field({
+      type: [InlineUnion],
+      description: 'Its runs: text with marks and links, code spans, line breaks.',
+      resolve: (i) => i.inlines,
+    }),
+    text: t.string({ description: 'The item as plain text.', resolve: (i) => plainText(i.inlines) }),
   }),
 });
 const ListBlock = builder.objectRef<Of<'list'>>('ListBlock').implement({
   fields: (t) => ({
-    ordered: t.exposeBoolean('ordered'),
+    ordered: t.exposeBoolean('ordered', { description: 'Numbered (`1.`) rather than bulleted (`-`).' }),
     start: t.exposeInt('start', { nullable: true, description: 'The first number of an ordered list.' }),
     items: t.field({
       type: [ListItemRef],
@@ -169,22 +188,26 @@ const ListBlock = builder.objectRef<Of<'list'>>('ListBlock').implement({
 });
 const QuoteParagraph = builder.objectRef<Inline[]>('QuoteParagraph').implement({
   fields: (t) => ({
-    inlines: t.field({ type: [InlineUnion], resolve: (p) => p }),
-    text: t.string({ resolve: (p) => plainText(p) }),
+    inlines: t.field({
+      type: [InlineUnion],
+      description: 'Its runs: text with marks and links, code spans, line breaks.',
+      resolve: (p) => p,
+    }),
+    text: t.string({ description: 'The paragraph as plain text.', resolve: (p) => plainText(p) }),
   }),
 });
 const QuoteBlock = builder.objectRef<Of<'quote'>>('QuoteBlock').implement({
   description: 'A block quotation (`> …`).',
   fields: (t) => ({
-    paragraphs: t.field({ type: [QuoteParagraph], resolve: (b) => b.paragraphs }),
+    paragraphs: t.field({ type: [QuoteParagraph], description: 'The quoted paragraphs, in order.', resolve: (b) => b.paragraphs }),
     text: t.string(text()),
   }),
 });
 const PullQuoteBlock = builder.objectRef<Of<'pullquote'>>('PullQuoteBlock').implement({
   description: 'A pull quote, set large beside the text (`:::pullquote{by="Name"}` … `:::`).',
   fields: (t) => ({
-    paragraphs: t.field({ type: [QuoteParagraph], resolve: (b) => b.paragraphs }),
-    attribution: t.exposeString('attribution', { nullable: true }),
+    paragraphs: t.field({ type: [QuoteParagraph], description: 'The quoted paragraphs, in order.', resolve: (b) => b.paragraphs }),
+    attribution: t.exposeString('attribution', { nullable: true, description: 'Who said it (`by="…"`).' }),
     text: t.string(text()),
   }),
 });
@@ -220,21 +243,25 @@ const EmbedProviderEnum = builder.enumType('EmbedProvider', {
 const EmbedBlock = builder.objectRef<Of<'embed'>>('EmbedBlock').implement({
   description: 'Third-party content to embed (`::embed[caption]{url="https://…"}`); the `html` links to it, frontends embed it their way.',
   fields: (t) => ({
-    provider: t.field({ type: EmbedProviderEnum, resolve: (b) => b.provider }),
-    url: t.exposeString('url'),
-    caption: t.exposeString('caption', { nullable: true }),
+    provider: t.field({ type: EmbedProviderEnum, description: 'Whose content it is.', resolve: (b) => b.provider }),
+    url: t.exposeString('url', { description: 'The https URL on the provider, as written.' }),
+    caption: t.exposeString('caption', { nullable: true, description: 'The `[caption]` of the directive.' }),
     text: t.string(text()),
   }),
 });
 const TableAlignEnum = builder.enumType('TableAlign', { values: ['LEFT', 'CENTER', 'RIGHT'] as const });
 const TableCell = builder.objectRef<Inline[]>('TableCell').implement({
   fields: (t) => ({
-    inlines: t.field({ type: [InlineUnion], resolve: (c) => c }),
-    text: t.string({ resolve: (c) => plainText(c) }),
+    inlines: t.field({
+      type: [InlineUnion],
+      description: 'Its runs: text with marks and links, code spans, line breaks.',
+      resolve: (c) => c,
+    }),
+    text: t.string({ description: 'The cell as plain text.', resolve: (c) => plainText(c) }),
   }),
 });
 const TableRow = builder.objectRef<Inline[][]>('TableRow').implement({
-  fields: (t) => ({ cells: t.field({ type: [TableCell], resolve: (r) => r }) }),
+  fields: (t) => ({ cells: t.field({ type: [TableCell], description: 'One per column.', resolve: (r) => r }) }),
 });
 const TableBlock = builder.objectRef<Of<'table'>>('TableBlock').implement({
   description: 'A GFM table.',
@@ -245,16 +272,16 @@ const TableBlock = builder.objectRef<Of<'table'>>('TableBlock').implement({
       description: 'Per column; null where not set.',
       resolve: (b) => b.align,
     }),
-    header: t.field({ type: TableRow, resolve: (b) => b.header }),
-    rows: t.field({ type: [TableRow], resolve: (b) => b.rows }),
+    header: t.field({ type: TableRow, description: 'The header row.', resolve: (b) => b.header }),
+    rows: t.field({ type: [TableRow], description: 'The body rows, in order.', resolve: (b) => b.rows }),
     text: t.string(text('Rows on lines, cells separated by tabs.')),
   }),
 });
 const CodeBlock = builder.objectRef<Of<'code'>>('CodeBlock').implement({
   description: 'Preformatted code (a fenced block).',
   fields: (t) => ({
-    code: t.exposeString('code'),
-    language: t.exposeString('language', { nullable: true }),
+    code: t.exposeString('code', { description: 'The code, as written.' }),
+    language: t.exposeString('language', { nullable: true, description: "The fence's info word (```js): a hint for highlighting." }),
     text: t.string(text()),
   }),
 });

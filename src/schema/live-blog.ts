@@ -26,6 +26,7 @@ export const LivePost = builder.prismaNode('LivePost', {
   fields: (t) => ({
     body: t.field({
       type: Body,
+      description: 'The post: blocks, HTML, text, and Markdown for editors, as for articles.',
       select: { body: true, bodyBlocks: true, bodyText: true, media: { select: { media: true } } },
       resolve: (post, _args, ctx) =>
         bodyView(
@@ -38,10 +39,10 @@ export const LivePost = builder.prismaNode('LivePost', {
     summary: t.exposeString('summary', { nullable: true, description: 'One line for key-event timelines.' }),
     keyEvent: t.exposeBoolean('keyEvent', { description: 'A key event: listed by `posts(keyEventsOnly: true)`.' }),
     pinned: t.exposeBoolean('pinned', { description: 'Pinned: also listed by `pinnedPosts`, above the stream.' }),
-    postedAt: t.expose('postedAt', { type: 'DateTime' }),
+    postedAt: t.expose('postedAt', { type: 'DateTime', description: 'When it was posted: the order of `posts`.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true, description: 'Set when the post is edited.' }),
     version: t.exposeInt('version', { description: 'Send it back with an update: a stale version is a conflict.' }),
-    author: t.relation('author', { nullable: true }),
+    author: t.relation('author', { nullable: true, description: 'Who posted it; null if the author was removed.' }),
   }),
 });
 
@@ -115,7 +116,7 @@ const UpdateLivePostInput = builder.inputType('UpdateLivePostInput', {
 
 const DeletedLivePost = builder.objectRef<{ id: number; articleId: number }>('DeletedLivePost').implement({
   fields: (t) => ({
-    id: t.id({ resolve: (p) => encodeGlobalID('LivePost', p.id) }),
+    id: t.id({ description: "The deleted post's global id.", resolve: (p) => encodeGlobalID('LivePost', p.id) }),
     article: t.id({ description: "The blog's global id.", resolve: (p) => encodeGlobalID('Article', p.articleId) }),
   }),
 });
@@ -159,7 +160,10 @@ const LiveBlogUpdate = builder.objectRef<Update>('LiveBlogUpdate').implement({
   interfaces: [LiveEventRef],
   description: 'A post of a live blog added (POST_ADDED), edited (POST_UPDATED) or deleted (POST_DELETED).',
   fields: (t) => ({
-    postId: t.id({ resolve: (e) => encodeGlobalID('LivePost', e.postId ?? 0) }),
+    postId: t.id({
+      description: 'The post the event is about (also after it was deleted).',
+      resolve: (e) => encodeGlobalID('LivePost', e.postId ?? 0),
+    }),
     post: t.field({
       type: LivePost,
       nullable: true,

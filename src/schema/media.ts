@@ -22,7 +22,10 @@ export const ImageFormat = builder.enumType('ImageFormat', {
 
 const FocalPoint = builder.objectRef<{ x: number; y: number }>('FocalPoint').implement({
   description: 'The point a crop keeps in view: 0–1 from the left edge and from the top edge.',
-  fields: (t) => ({ x: t.exposeFloat('x'), y: t.exposeFloat('y') }),
+  fields: (t) => ({
+    x: t.exposeFloat('x', { description: '0 at the left edge, 1 at the right.' }),
+    y: t.exposeFloat('y', { description: '0 at the top edge, 1 at the bottom.' }),
+  }),
 });
 
 // Include mode: every column comes with each row, so no field needs a selection of its own (a
@@ -54,8 +57,8 @@ export const Media = builder.prismaObject('Media', {
       args: { format: t.arg({ type: ImageFormat }) },
       resolve: (m, args, ctx) => srcset(ctx.images, m, args.format),
     }),
-    caption: t.exposeString('caption', { nullable: true }),
-    credit: t.exposeString('credit', { nullable: true }),
+    caption: t.exposeString('caption', { nullable: true, description: 'The library caption (a body image may give its own).' }),
+    credit: t.exposeString('credit', { nullable: true, description: 'Photographer or agency (a body image may give its own).' }),
     altText: t.exposeString('altText', { nullable: true, description: 'For `alt`: what the image shows.' }),
     width: t.exposeInt('width', { nullable: true, description: 'Of the original, in pixels.' }),
     height: t.exposeInt('height', { nullable: true, description: 'Of the original, in pixels.' }),
