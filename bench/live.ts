@@ -5,7 +5,8 @@
 // processes (bench/lib/live-clients.ts), each on its own loopback source address (127.0.0.11,
 // .12, …): no process holds all the sockets, and no source address runs out of ephemeral ports.
 // Loopback only; everything it starts is stopped at the end.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +25,7 @@ import {
   stopChild,
 } from './lib/common.js';
 import { demoDatabase, publishStory } from './lib/demo.js';
+import { formatProfile, summariseProfile } from './lib/profile.js';
 import type { ClientsJob, ClientsMessage, ClientsReport } from './lib/live-clients.js';
 import { startServer } from './lib/server.js';
 
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     'connect-batch': { type: 'string', default: '50' },
     label: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
+    /** The gateway runs under node --cpu-prof; where its CPU went is printed at the end. */
+    profile: { type: 'boolean', default: false },
   },
 });
 const subscribers = Number(values.subscribers);
@@ -60,6 +64,9 @@ function forkClients(pin: boolean): Worker {
     worker.messages.push(message);
     for (const wake of worker.waiters.splice(0)) wake();
   });
+  child.on('exit', () => {
+    for (const wake of worker.waiters.splice(0)) wake();
+  });
   return worker;
 }
 
@@ -67,7 +74,8 @@ async function nextMessage<T extends ClientsMessage['type']>(worker: Worker, typ
   for (;;) {
     const found = worker.messages.find((m) => m.type === type);
     if (found) return found as Extract<ClientsMessage, { type: T }>;
-    if (worker.child.exitCode !== null) throw new Error(`a client process exited (${worker.child.exitCode})`);
+    if (worker.child.exitCode !== null || worker.child.signalCode !== null)
+      throw new Error(`a client process exited before its ${type} message`);
     await new Promise<void>((resolve) => worker.waiters.push(resolve));
   }
 }
@@ -77,6 +85,7 @@ async function main() {
   // Pinned: the gateway on core 0, clients on core 1. --no-pin when the machine is shared and
   // busy, so that a crowded core 0 does not starve the gateway.
   const pin = !values['no-pin'] && hasCommand('taskset');
+  const profileDir = values.profile ? mkdtempSync(path.join(tmpdir(), 'live-profile-')) : undefined;
   log(`preparing ${DATABASE} (demo newsroom)`);
   const demo = await demoDatabase(DATABASE);
   const server = await startServer('gateway', {
@@ -92,6 +101,7 @@ async function main() {
       RATE_LIMIT_PER_MINUTE: String(subscribers * 2 + 1000),
     },
     pin,
+    cpuProfileDir: profileDir,
   });
   log(`gateway pid ${server.pid} at ${server.url}${pin ? ' (pinned to core 0; clients on core 1)' : ''}`);
   const before = readRss(server.pid)!.rssMb;
@@ -232,6 +242,10 @@ async function main() {
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify({ ...result, serverLog: undefined }, null, 2));
   log(`wrote ${path.relative(process.cwd(), file)}`);
+  if (profileDir) {
+    const summary = summariseProfile(profileDir, 25);
+    if (summary) console.log(formatProfile(summary));
+  }
   await demo.drop();
   if (deliveries !== subscribers * stories || errors || unexpected || publishErrors.length) process.exitCode = 1;
 }

@@ -98,9 +98,11 @@ process.on('message', async (message: { type: 'start'; job: ClientsJob } | { typ
     send({ type: 'connected', connected, errors, firstError });
   } else {
     ending = true;
-    send({ type: 'report', connected, errors, closed, firstError, receipts });
     for (const socket of sockets) socket.terminate();
-    setTimeout(() => process.exit(0), 100).unref();
+    // Exits once the report (megabytes of receipt times) has been written to the parent.
+    process.send!({ type: 'report', connected, errors, closed, firstError, receipts } satisfies ClientsReport, undefined, {}, () =>
+      process.exit(0),
+    );
   }
 });
 process.on('disconnect', () => process.exit(0));
