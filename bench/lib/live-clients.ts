@@ -99,10 +99,9 @@ process.on('message', async (message: { type: 'start'; job: ClientsJob } | { typ
   } else {
     ending = true;
     for (const socket of sockets) socket.terminate();
-    // Exits once the report (megabytes of receipt times) has been written to the parent.
-    process.send!({ type: 'report', connected, errors, closed, firstError, receipts } satisfies ClientsReport, undefined, {}, () =>
-      process.exit(0),
-    );
+    // The parent stops this process once it has the report (megabytes of receipt times): exiting
+    // here could end the process before the parent has read all of it.
+    send({ type: 'report', connected, errors, closed, firstError, receipts });
   }
 });
 process.on('disconnect', () => process.exit(0));
