@@ -21,6 +21,11 @@ export type Context = Reader & {
   webhooks?: Pick<WebhookSettings, 'allowPrivateTargets' | 'retryWindowMs'>;
   /** The image service renditions are built for (config IMAGE_*). */
   images: ImageServiceConfig;
+  /**
+   * Articles this operation has read with `preview: true`. Pothos loads an article again when one
+   * relation is asked twice with different arguments; that load keeps the preview rule for them.
+   */
+  previewed: Set<number>;
 };
 
 export function createContext(
@@ -29,5 +34,5 @@ export function createContext(
   viewer: Viewer = anonymous,
   extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images'>> = {},
 ): Context {
-  return { ...createReader(prisma, viewer), live, images: defaultImageService, ...extra };
+  return { ...createReader(prisma, viewer), live, images: defaultImageService, previewed: new Set(), ...extra };
 }

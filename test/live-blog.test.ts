@@ -237,6 +237,13 @@ describe('liveBlogUpdated', () => {
       editor,
     );
     expect(preview.data.article.posts.totalCount).toBe(1);
+    // `posts` twice with other arguments makes Pothos load the blog again: still in preview.
+    const twice = `query($slug: String!, $preview: Boolean) { article(slug: $slug, preview: $preview) {
+      posts { totalCount } keyEvents: posts(keyEventsOnly: true) { totalCount } } }`;
+    expect(await gw.query(twice, { slug: draft.slug, preview: true }, editor)).toEqual({
+      data: { article: { posts: { totalCount: 1 }, keyEvents: { totalCount: 0 } } },
+    });
+    expect(await gw.query(twice, { slug: draft.slug, preview: true })).toEqual({ data: { article: null } });
     // The serving gateway has seen the secret post's event while the blog was a draft.
     const secretEvent = (await gw.db.prisma.storyEvent.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
     await expect.poll(() => gateway.live.position, { timeout: 5000, interval: 20 }).toBeGreaterThanOrEqual(secretEvent);

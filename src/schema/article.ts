@@ -76,7 +76,10 @@ export const Article = builder.prismaNode('Article', {
   },
   nullable: true,
   // Loading by global id applies the same visibility rule as every other path.
-  findUnique: (id, ctx) => ({ id: parseIntId(id), AND: [visibleArticleWhere(ctx.viewer)] }),
+  findUnique: (id, ctx) => {
+    const key = parseIntId(id);
+    return { id: key, AND: [visibleArticleWhere(ctx.viewer, ctx.previewed.has(key))] };
+  },
   fields: (t) => ({
     slug: t.string({ resolve: (a) => a.slug }),
     headline: t.string({ description: 'Plain text: escape it when writing HTML.', resolve: (a) => a.headline }),
@@ -206,7 +209,10 @@ builder.queryFields((t) => ({
       if ((args.id == null) === (args.slug == null)) throw userError('Give exactly one of "id" and "slug".');
       const key = args.id ? { id: parseIntId(String(args.id.id)) } : { slug: args.slug! };
       const visible = visibleArticleWhere(ctx.viewer, args.preview ?? false);
-      return ctx.prisma.article.findUnique({ ...query, where: { ...key, AND: [visible] } });
+      return ctx.prisma.article.findUnique({ ...query, where: { ...key, AND: [visible] } }).then((article) => {
+        if (article && args.preview) ctx.previewed.add(article.id);
+        return article;
+      });
     },
   }),
   articles: t.connection(
