@@ -26,6 +26,8 @@ async function productionPackages(): Promise<string[]> {
 describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
   let dir: string;
   let dist: string;
+  /** Children still running when a test times out (its `finally` never runs) are stopped here. */
+  const children = new Set<ChildProcess>();
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'newsroom-build-'));
     dist = path.join(dir, 'dist');
@@ -41,7 +43,10 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
       await symlink(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
     }
   });
-  afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('keeps the demo content and the seeders out of the static import graph of the server', async () => {
     const { metafile } = await build({
@@ -86,6 +91,7 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(gateway);
     try {
       const log = await readyLog(gateway);
       expect(log.map((line) => line.msg)).toEqual(

@@ -1,7 +1,7 @@
 // Faults: PostgreSQL going away under load (through a TCP proxy we can cut), SIGTERM with a
 // request in flight, a client that never finishes its request, and Redis missing or lost for
 // the rate limiter.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -212,10 +212,15 @@ describe('shutdown', () => {
   // The embedded database is what `npm start` uses; this runs once, on the PGlite pass.
   describe.skipIf(onPostgres)('SIGTERM to `node src/main.ts`', () => {
     let dataDir: string;
+    /** A gateway still running when the test times out (its `finally` never runs) is stopped here. */
+    let gateway: ChildProcess | undefined;
     beforeAll(async () => {
       dataDir = await pristineDataDir();
     });
-    afterAll(() => rm(dataDir, { recursive: true, force: true }));
+    afterAll(async () => {
+      if (gateway?.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    });
 
     it('stops accepting, finishes the request in flight and exits 0 within SHUTDOWN_TIMEOUT_MS', { timeout: 180_000 }, async () => {
       const port = await freePort();
@@ -236,6 +241,7 @@ describe('shutdown', () => {
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      gateway = child;
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
