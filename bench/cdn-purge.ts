@@ -8,16 +8,17 @@
 // on this machine) to the Varnish PURGE answered (seen by a recording relay between the gateway
 // and Varnish), p50/p99/max; and, sequentially, from the mutation's answer to the first read
 // through Varnish that shows the correction. Loopback only; everything it starts is stopped.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { benchDir, hasCommand, installCleanupHandlers, log, repoRoot, sleep, spawnOwned, stopChild } from './lib/common.js';
+import { benchDir, hasCommand, installCleanupHandlers, log, sleep, spawnOwned, stopChild } from './lib/common.js';
 import { demoDatabase, editorCall } from './lib/demo.js';
 import { startServer } from './lib/server.js';
+import { varnishArgs } from '../test/varnish.js';
 
 const { values } = parseArgs({
   options: {
@@ -88,28 +89,9 @@ async function main() {
   });
   const gatewayPort = new URL(gateway.url).port;
   const work = mkdtempSync(path.join(tmpdir(), 'newsroom-varnish-bench-'));
-  const vcl = readFileSync(path.join(repoRoot, 'deploy/varnish/default.vcl'), 'utf8').replace(
-    /\.port = "\d+";/,
-    `.port = "${gatewayPort}";`,
-  );
-  writeFileSync(path.join(work, 'default.vcl'), vcl);
-  const varnish = spawnOwned(
-    VARNISHD,
-    [
-      '-F',
-      '-j',
-      'none',
-      '-n',
-      path.join(work, 'n'),
-      '-a',
-      `127.0.0.1:${varnishPort}`,
-      '-f',
-      path.join(work, 'default.vcl'),
-      '-s',
-      'malloc,256m',
-    ],
-    { stdio: 'ignore' },
-  );
+  const varnish = spawnOwned(VARNISHD, await varnishArgs({ work, listenPort: varnishPort, gatewayPort, storage: '256m' }), {
+    stdio: 'ignore',
+  });
   const edge = `http://127.0.0.1:${varnishPort}`;
   for (let ready = false; !ready; await sleep(100))
     ready = await fetch(`${edge}/healthz`).then(

@@ -4,7 +4,7 @@
 // each request against the vendors' API documentation (method, path, headers, body, limits).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,8 +28,8 @@ import {
   type TestDatabase,
   type TestGateway,
 } from './helpers.js';
+import { varnishArgs } from './varnish.js';
 
-const VCL = path.join(import.meta.dirname, '..', 'deploy', 'varnish', 'default.vcl');
 const varnishd = ['/usr/sbin/varnishd', '/usr/local/sbin/varnishd'].find((file) => existsSync(file));
 if (!varnishd && !process.env.CI)
   console.warn('cdn-purge: varnishd not found, the Varnish tests are skipped. Install it: apt-get install varnish varnish-modules');
@@ -91,27 +91,9 @@ describe.skipIf((!varnishd && !process.env.CI) || onPostgres)('Varnish in front 
     const { port } = gateway.server.address() as AddressInfo;
     // The repository's VCL, pointed at this gateway.
     work = await mkdtemp(path.join(tmpdir(), 'newsroom-varnish-'));
-    const vcl = (await readFile(VCL, 'utf8')).replace(/\.port = "\d+";/, `.port = "${port}";`);
-    await writeFile(path.join(work, 'default.vcl'), vcl);
-    // -F: in the foreground, so the test owns the process; -j none: no privilege separation
-    // (works as root and as anyone else); its own -n working directory in the temp folder.
-    varnish = spawn(
-      varnishd,
-      [
-        '-F',
-        '-j',
-        'none',
-        '-n',
-        path.join(work, 'n'),
-        '-a',
-        `127.0.0.1:${varnishPort}`,
-        '-f',
-        path.join(work, 'default.vcl'),
-        '-s',
-        'malloc,64m',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    varnish = spawn(varnishd, await varnishArgs({ work, listenPort: varnishPort, gatewayPort: port, storage: '64m' }), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     varnish.stdout!.on('data', (chunk) => (output += chunk));
     varnish.stderr!.on('data', (chunk) => (output += chunk));
     await until('Varnish answers', async () => {
