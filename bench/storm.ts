@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { mulberry32 } from '../prisma/generator.js';
 import { openDatabase } from '../src/db/client.js';
 import { createApiKey } from '../src/newsroom/auth.js';
 import { operationDocument } from '../src/schema/operations.js';
@@ -138,18 +139,6 @@ async function databaseCounters(): Promise<{ xacts: number; backends: number[] }
 }
 
 // ── The read mix ────────────────────────────────────────────────────────────────────────────────
-
-/** mulberry32: a small seeded PRNG, so every run reads the same sequence. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Zipf (s = 1) over n ranks: rank k has weight 1/k. */
 function zipf(n: number, next: () => number): () => number {
@@ -344,7 +333,7 @@ async function runOne(setup: Setup, server: Server) {
     const editorUrl = setup === 'none' ? null : setup === 'same' ? underTest.url : editorServer!.url;
 
     const reads = bodies(documentsFor(server), world);
-    const next = random(14);
+    const next = mulberry32(14); // seeded: every run reads the same sequence
     const rank = zipf(world.slugs.length, next);
     const pick = () => {
       const x = next();
