@@ -161,7 +161,8 @@ export async function startCluster(): Promise<PgCluster> {
       replicaRunning = false;
     },
     async waitReplicaCaughtUp(maxMs = 30_000) {
-      const [{ lsn }] = await query<{ lsn: string }>(primaryPort, 'SELECT pg_current_wal_lsn()::text AS lsn');
+      // The insert position: with synchronous_commit = off the last commits may not be written yet.
+      const [{ lsn }] = await query<{ lsn: string }>(primaryPort, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
       const until = Date.now() + maxMs;
       for (;;) {
         try {

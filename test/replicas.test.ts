@@ -94,11 +94,7 @@ describe.skipIf(unavailable)('read replicas on a real streaming standby', () => 
     expect(replica().reads).toBe(afterReaders);
   });
 
-  // KNOWN RACE, not yet found: about one run in three a reader's first read after the publish is
-  // answered by the paused standby (null). Retried so CI stays usable; see the session note.
-  it('shows a change on the next read, to its editor and to readers, while the standby has not replayed it; skips a standby that lags', {
-    retry: 2,
-  }, async () => {
+  it('shows a change on the next read, to its editor and to readers, while the standby has not replayed it; skips a standby that lags', async () => {
     await cluster.replicaQuery('SELECT pg_wal_replay_pause()');
     try {
       const draft = await call(

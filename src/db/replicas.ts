@@ -41,6 +41,14 @@ const lsn = (text: string | null | undefined): bigint => {
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 };
 
+/**
+ * The primary's position: where its next WAL record goes, which is past every commit made so far.
+ * Not pg_current_wal_lsn(): that is how far WAL was *written*, and with synchronous_commit = off a
+ * commit's record waits in the WAL buffers (up to wal_writer_delay), so a standby that had replayed
+ * everything written would pass the fence without the commit it was raised for.
+ */
+const PRIMARY_POSITION = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
+
 /** Statements a standby can answer; others (and the odd one that writes after all) go to the primary. */
 const READ = /^\s*(select|with)\b/i;
 
@@ -111,7 +119,7 @@ export class ReplicaRouter extends pg.Pool {
    */
   async fence(): Promise<void> {
     try {
-      const { rows } = await this.monitor.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const { rows } = await this.monitor.query<{ lsn: string }>(PRIMARY_POSITION);
       const position = lsn(rows[0]?.lsn);
       if (position > this.fenceLsn) this.fenceLsn = position;
       this.history.push({ at: Date.now(), lsn: position });
@@ -184,7 +192,7 @@ export class ReplicaRouter extends pg.Pool {
       ]);
     let primaryLsn: bigint;
     try {
-      const { rows } = await within(this.monitor.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'));
+      const { rows } = await within(this.monitor.query<{ lsn: string }>(PRIMARY_POSITION));
       primaryLsn = lsn(rows[0]?.lsn);
     } catch {
       return; // the primary is away: keep the replicas' last state (reads fall back anyway)
