@@ -303,6 +303,8 @@ async function cacheCounts(url: string): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const match of text.matchAll(/^newsroom_http_cache_requests_total\{result="(\w+)"\} (\d+)/gm))
       counts[match[1]!] = Number(match[2]);
+    // What the cache holds (gauges, read at the end: how big the working set is).
+    for (const match of text.matchAll(/^newsroom_http_cache_(entries|bytes) (\d+)/gm)) counts[`held_${match[1]}`] = Number(match[2]);
     return counts;
   } catch {
     return {};
@@ -405,7 +407,11 @@ async function runOne(setup: Setup, server: Server) {
     for (const pid of dbAfter.backends) pgCpu += (readCpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
     const cacheAfter = server === 'gateway' ? await cacheCounts(underTest.url) : {};
     const edits = await editor;
-    const served = Object.fromEntries(Object.entries(cacheAfter).map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]));
+    const served = Object.fromEntries(
+      Object.entries(cacheAfter)
+        .filter(([k]) => !k.startsWith('held_'))
+        .map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]),
+    );
     const fromCache = (served.hit ?? 0) + (served.stale ?? 0) + (served.coalesced ?? 0);
     const requests = result.requests.total;
     const xacts = dbAfter.xacts - dbBefore.xacts;
@@ -425,6 +431,7 @@ async function runOne(setup: Setup, server: Server) {
       sqlPer100Reads: requests ? Math.round((xacts * 1e4) / requests) / 100 : null,
       fromCachePercent: server === 'gateway' && requests ? Math.round((100 * fromCache) / requests) : null,
       cache: served,
+      cacheHeld: server === 'gateway' ? { entries: cacheAfter.held_entries, mb: Math.round((cacheAfter.held_bytes ?? 0) / 2 ** 20) } : null,
       editor: edits && {
         published: edits.publishes.filter((t) => t.ok).length,
         publishes: edits.publishes.length,

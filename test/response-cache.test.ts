@@ -59,8 +59,9 @@ describe('configuration', () => {
       ttlMs: 60_000,
       listTtlMs: 30_000,
       popularTtlMs: 10_000,
-      maxEntries: 1000,
-      maxBytes: 64 * 1024 * 1024,
+      maxEntries: 20_000,
+      maxBytes: 256 * 1024 * 1024,
+      maxResults: 1000,
     });
     expect(loadConfig({ NODE_ENV: 'test' }).responseCache.enabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test', RESPONSE_CACHE: 'true' }).responseCache.enabled).toBe(true);
@@ -135,6 +136,36 @@ describe('anonymous readers', () => {
       expect(response.headers.get('cache-control')).toBe('no-store');
     }
     expect(await reads()).toBe(before + 2);
+  });
+});
+
+describe('memory', () => {
+  it('keeps at most RESPONSE_CACHE_MAX_RESULTS results; the least recently used is computed again', async () => {
+    const small = createTestGateway(
+      gw.db,
+      testConfig({ RESPONSE_CACHE: 'true', RESPONSE_CACHE_MAX_RESULTS: '2', OUTBOX_POLL_MS: '60000' }),
+    );
+    try {
+      await small.live.ready();
+      await new Promise((resolve) => setImmediate(resolve));
+      const ask = async (query: string) => {
+        const before = gw.db.statements.length;
+        const response = await small.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        });
+        expect((await response.json()).errors).toBeUndefined();
+        return gw.db.statements.length - before;
+      };
+      const [a, b, c] = ['{ sections { slug } }', `{ article(slug: "${MAIN_STORY}") { headline } }`, '{ tags(first: 3) { totalCount } }'];
+      for (const query of [a, b, c]) expect(await ask(query)).toBeGreaterThan(0);
+      expect(await ask(c)).toBe(0);
+      expect(await ask(b)).toBe(0);
+      expect(await ask(a)).toBeGreaterThan(0); // the oldest of three went
+    } finally {
+      await small.live.stop();
+    }
   });
 });
 

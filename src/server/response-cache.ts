@@ -59,7 +59,7 @@ export function responseCache(options: {
   logger: Logger;
 }): ResponseCache {
   const { config, live, rules, schema, logger } = options;
-  const createMemory = () => createInMemoryCache({ max: config.maxEntries });
+  const createMemory = () => createInMemoryCache({ max: config.maxResults });
   let memory = createMemory();
   const plugins: Plugin[] = [cacheHeaders(config.enabled ? (key) => memory.get(key) : undefined)];
   const listeners = new Set<(purge: Purge) => void>();
