@@ -91,7 +91,7 @@ describe('anonymous readers', () => {
     expect(page.headers.get('cache-control')).toBe('public, max-age=10, stale-while-revalidate=10');
     expect(Number(page.headers.get('age'))).toBeGreaterThanOrEqual(0);
     expect(page.headers.get('vary')).toMatch(/Authorization/i);
-    expect(page.headers.get('etag')).toMatch(/^[0-9a-f]{64}$/);
+    expect(page.headers.get('etag')).toMatch(/^[0-9a-f]{64}\.[0-9a-f]{16}$/);
     const section = await gw.db.prisma.article.findUniqueOrThrow({ where: { id: mainStoryId }, select: { sectionId: true } });
     const keys = page.headers.get('surrogate-key')!.split(' ');
     expect(keys).toEqual(
@@ -208,6 +208,24 @@ describe('purges on story events', () => {
     const hasIt = (data: any) => data.article.corrections.some((c: { text: string }) => c.text === text);
     expect(hasIt(await read(ArticleBySlugDocument.toString(), variables))).toBe(true);
     expect(hasIt(await read(ArticlePageDocument.toString(), PAGE_VARIABLES))).toBe(true);
+  });
+
+  it('a client revalidating with the ETag it got before a correction gets the corrected story, not a 304', async () => {
+    const query = `{ article(slug: "${MAIN_STORY}") { corrections { text } } }`;
+    const before = await post(query);
+    const etag = before.headers.get('etag')!;
+    expect((await post(query, {}, { 'if-none-match': etag })).status).toBe(304);
+    const text = `Correction ${Date.now()}: revalidated, not kept.`;
+    const id = Buffer.from(`Article:${mainStoryId}`).toString('base64');
+    await mutate('mutation($id: ID!, $text: String!) { addCorrection(id: $id, text: $text) { __typename } }', { id, text });
+    await read(query); // computed and stored again under the same cache key
+    const revalidated = await post(query, {}, { 'if-none-match': etag });
+    expect(revalidated.status).toBe(200);
+    expect(JSON.stringify(await revalidated.json())).toContain(text);
+    const fresh = revalidated.headers.get('etag')!;
+    expect(fresh).not.toBe(etag);
+    expect(fresh.split('.')[0]).toBe(etag.split('.')[0]); // the same cache key, another content
+    expect((await post(query, {}, { 'if-none-match': fresh })).status).toBe(304);
   });
 
   it('another gateway on the same database purges its own cache from the outbox', async () => {

@@ -14,6 +14,7 @@
 // 304), `Cache-Control: public, max-age, stale-while-revalidate`, `Age` on hits and a
 // `Surrogate-Key` header listing the response's entities (`Article:12 Section:3 …`) so a CDN can
 // purge by the same keys. Keyed responses are `private, no-store`; anything else `no-store`.
+import { createHash } from 'node:crypto';
 import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import {
@@ -61,7 +62,17 @@ export function responseCache(options: {
   const { config, live, rules, schema, logger } = options;
   const createMemory = () => createInMemoryCache({ max: config.maxResults });
   let memory = createMemory();
-  const plugins: Plugin[] = [cacheHeaders(config.enabled ? (key) => memory.get(key) : undefined)];
+  // The plugin's ETag is the cache key alone, which stays the same when a purge or an expiry brings
+  // new content under it: a client revalidating after a correction would get a 304 and keep the
+  // old story. Ours is `<cache key>.<content hash>`: it changes with the content, and a 304 is only
+  // given while the stored result is the one the client holds.
+  const find = (key: string) => {
+    const dot = key.indexOf('.');
+    if (dot < 0) return memory.get(key);
+    const stored = memory.get(key.slice(0, dot)) as ExecutionResult | null | undefined;
+    return stored && httpHeaders(stored).ETag === key ? stored : undefined;
+  };
+  const plugins: Plugin[] = [cacheHeaders(config.enabled ? find : undefined)];
   const listeners = new Set<(purge: Purge) => void>();
   const onPurge = (listener: (purge: Purge) => void) => {
     listeners.add(listener);
@@ -92,17 +103,18 @@ export function responseCache(options: {
   const listsOfKey = new Map<string, string[]>();
 
   const cache: Cache = {
-    get: (key) => memory.get(key),
+    get: find,
     invalidate: (entities) => memory.invalidate(asEntities(entities)),
     set(key, result, entities, ttl) {
       const seconds = Math.floor(ttl / 1000);
       const keys = new Set([...entities].flatMap(keysOf));
       for (const list of listsOfKey.get(key) ?? []) keys.add(list);
       const sorted = [...keys].sort();
-      // Stored with the result, so hits carry them too (the plugin adds ETag and Last-Modified).
+      // Stored with the result, so hits carry them too (the plugin adds Last-Modified).
       Object.assign(httpHeaders(result), {
         'Cache-Control': `public, max-age=${seconds}, stale-while-revalidate=${seconds}`,
         'Surrogate-Key': sorted.join(' '),
+        ETag: `${key}.${createHash('sha256').update(JSON.stringify(result.data)).digest('hex').slice(0, 16)}`,
       });
       return memory.set(
         key,
