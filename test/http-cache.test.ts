@@ -541,4 +541,44 @@ describe('root fields apart', () => {
     expect(page).toHaveLength(3);
     expect((await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES })).log!.cache).toBe('hit');
   });
+
+  it('a repeated page is its joined parts again: same bytes and headers, 304 on its ETag, and never a part a purge removed', async () => {
+    const gw = await serve({
+      RESPONSE_CACHE_TTL_MS: '600000',
+      RESPONSE_CACHE_LIST_TTL_MS: '600000',
+      RESPONSE_CACHE_POPULAR_TTL_MS: '600000',
+    });
+    const first = await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES });
+    const joined = await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES }); // joined from stored parts
+    const remembered = await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES }); // the page remembered
+    for (const repeat of [joined, remembered]) {
+      expect(repeat.log!.cache).toBe('hit');
+      expect(repeat.statements).toBe(0);
+      expect(repeat.bytes.equals(first.bytes)).toBe(true);
+      for (const header of ['etag', 'surrogate-key', 'cache-control', 'content-type', 'content-length'])
+        expect(repeat.response.headers.get(header)).toBe(first.response.headers.get(header));
+    }
+    const etag = remembered.response.headers.get('etag')!;
+    const notModified = await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES, headers: { 'if-none-match': etag } });
+    expect(notModified.response.status).toBe(304);
+    expect(notModified.statements).toBe(0);
+
+    // A correction to the story purges the page's own part: the remembered page is not served.
+    const text = `Correction ${Date.now()}: the remembered page must not hide it.`;
+    expect(
+      (
+        await mutate(gw, 'mutation($id: ID!, $text: String!) { addCorrection(id: $id, text: $text) { __typename } }', {
+          id: globalId('Article', mainStoryId),
+          text,
+        })
+      ).__typename,
+    ).toBe('MutationAddCorrectionSuccess');
+    const corrected = await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES, headers: { 'if-none-match': etag } });
+    expect(corrected.response.status).toBe(200);
+    expect(corrected.bytes.toString()).toContain(text);
+    expect(corrected.response.headers.get('etag')).not.toBe(etag);
+    const again = await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES });
+    expect(again.log!.cache).toBe('hit');
+    expect(again.bytes.equals(corrected.bytes)).toBe(true);
+  });
 });

@@ -94,6 +94,12 @@ type Entry = {
   part?: { responseKey: string; value: Buffer };
 };
 
+/** A request split into its root fields: the plan, each part's `"key":` prefix and request body, and the request's own body. */
+type Split = { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[]; body: Buffer };
+/** The parts' answers joined: the entries it was joined from, and its headers without x-request-id, Age and Content-Length. */
+type Joined = { parts: Entry[]; chunks: Buffer[]; etag: string; headers: string[]; born: number; operationName: string | undefined };
+type Page = { key: string; split: Split; joined?: Joined };
+
 type Waiter = { req: IncomingMessage; res: ServerResponse; body: Buffer | undefined; start: number; generation: number };
 
 type Captured = { status: number; headers: [string, string][]; body: Buffer };
@@ -253,9 +259,13 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   }
 
   function lookup(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, start: number, arrived: number) {
-    const split = body === undefined ? undefined : splitOf(body);
-    if (split) return lookupParts(req, res, body!, split, start, arrived);
     const key = keyOf(req, body);
+    if (body !== undefined) {
+      const page = pages.get(key);
+      if (page !== undefined && servePage(req, res, page, start)) return;
+      const split = page?.split ?? splitOf(body);
+      if (split) return lookupParts(req, res, key, split, start, arrived);
+    }
     const entry = entries.get(key);
     if (entry !== undefined) {
       if (entry.body !== undefined) {
@@ -473,12 +483,18 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   // computed once per change. A missing part is one request through yoga (coalesced with the
   // same part of concurrent pages); the answer is the parts' JSON joined, never parsed again.
 
+  /**
+   * Pages (requests split into parts) by their key, least recently used first: how the request
+   * splits, and the answer last joined from its parts. A repeat whose parts are still those entries
+   * and fresh is answered from here: no JSON parse, no part keys, no header work.
+   */
+  const pages = new Map<string, Page>();
   /** Plans by operation name and query text; null: cached whole. */
   const plans = new Map<string, { plan: RootFieldPlan; prefixes: Buffer[] } | null>();
   /** Parts being computed, and the purge generation they started in. */
   const partFlights = new Map<string, { generation: number; promise: Promise<Entry | undefined> }>();
 
-  function splitOf(body: Buffer): { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[] } | undefined {
+  function splitOf(body: Buffer): Split | undefined {
     let params: unknown;
     try {
       params = JSON.parse(body.toString('utf8'));
@@ -505,17 +521,10 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       for (const name of part.variableNames) if (name in values) own[name] = values[name];
       return JSON.stringify(operationName ? { query: part.query, operationName, variables: own } : { query: part.query, variables: own });
     });
-    return { ...known, bodies };
+    return { ...known, bodies, body };
   }
 
-  function lookupParts(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-    split: { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[] },
-    start: number,
-    arrived: number,
-  ) {
+  function lookupParts(req: IncomingMessage, res: ServerResponse, pageKey: string, split: Split, start: number, arrived: number) {
     const operation: RequestOperation = { operationName: split.plan.operationName, operationType: 'query' };
     let waiting = false;
     const parts = split.bodies.map((partBody, i) => {
@@ -523,13 +532,33 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       if (part instanceof Promise) waiting = true;
       return part;
     });
-    if (!waiting) return serveParts(req, res, split.prefixes, parts as Entry[], start, 'hit');
+    if (!waiting) return serveParts(req, res, pageKey, split, parts as Entry[], start, 'hit');
     void Promise.all(parts).then((done) => {
-      if (done.every((part) => part !== undefined)) return serveParts(req, res, split.prefixes, done, start, 'miss');
+      if (done.every((part) => part !== undefined)) return serveParts(req, res, pageKey, split, done, start, 'miss');
       // A part that cannot be stored (an error, a private answer): the whole request goes to yoga.
       counters.miss.inc();
-      toYoga(req, res, body);
+      toYoga(req, res, split.body);
     });
+  }
+
+  /**
+   * A page asked before whose parts are all still the entries it was last joined from, and fresh:
+   * its joined headers again, without parsing the request or keying its parts.
+   */
+  function servePage(req: IncomingMessage, res: ServerResponse, page: Page, start: number): boolean {
+    const joined = page.joined;
+    if (joined === undefined) return false;
+    const now = Date.now();
+    for (const part of joined.parts) if (part.body === undefined || now >= part.freshUntil || entries.get(part.key) !== part) return false;
+    for (const part of joined.parts) touch(part);
+    touchPage(page);
+    writeJoined(req, res, joined, now, start, 'hit');
+    return true;
+  }
+
+  function touchPage(page: Page) {
+    pages.delete(page.key);
+    pages.set(page.key, page);
   }
 
   function partEntry(
@@ -606,12 +635,35 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     }
   }
 
-  function serveParts(req: IncomingMessage, res: ServerResponse, prefixes: Buffer[], parts: Entry[], start: number, result: CacheResult) {
-    const now = Date.now();
-    // As fresh as its parts: the shortest max-age and stale-while-revalidate, the oldest part's Age.
+  function serveParts(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pageKey: string,
+    split: Split,
+    parts: Entry[],
+    start: number,
+    result: CacheResult,
+  ) {
+    const joined = join(parts, split.prefixes);
+    // Remembered only when every part is the stored entry (not one computed across a purge).
+    if (parts.every((part) => part.body !== undefined && entries.get(part.key) === part)) {
+      const page = pages.get(pageKey);
+      if (page) {
+        page.joined = joined;
+        touchPage(page);
+      } else {
+        pages.set(pageKey, { key: pageKey, split, joined });
+        if (pages.size > maxEntries) pages.delete(pages.keys().next().value!);
+      }
+    }
+    writeJoined(req, res, joined, Date.now(), start, result);
+  }
+
+  /** The parts' answers as one: as fresh as its parts (the shortest max-age, the oldest part's Age). */
+  function join(parts: Entry[], prefixes: Buffer[]): Joined {
     let maxAge = Number.POSITIVE_INFINITY;
     let stale = Number.POSITIVE_INFINITY;
-    let born = now;
+    let born = Number.POSITIVE_INFINITY;
     const keys = new Set<string>();
     const tags = createHash('sha256');
     const chunks: Buffer[] = [OPEN_DATA];
@@ -625,7 +677,6 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       chunks.push(prefixes[i]!, part.part!.value);
     }
     chunks.push(CLOSE_DATA);
-    const body = Buffer.concat(chunks);
     const etag = tags.digest('hex');
     const headers: string[] = [];
     const first = parts[0]!.headers;
@@ -638,15 +689,22 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       'surrogate-key',
       [...keys].sort().join(' '),
     );
+    return { parts, chunks, etag, headers, born, operationName: parts[0]!.operation.operationName };
+  }
+
+  function writeJoined(req: IncomingMessage, res: ServerResponse, joined: Joined, now: number, start: number, result: CacheResult) {
     const incoming = req.headers['x-request-id'];
     const id = requestIdFrom(typeof incoming === 'string' ? incoming : null);
-    headers.push('x-request-id', id, 'age', String(Math.max(0, Math.floor((now - born) / 1000))));
+    const headers = joined.headers.slice();
+    headers.push('x-request-id', id, 'age', String(Math.max(0, Math.floor((now - joined.born) / 1000))));
     let status = 200;
-    if (etagMatches(req.headers['if-none-match'], etag)) {
+    if (etagMatches(req.headers['if-none-match'], joined.etag)) {
       status = 304;
       res.writeHead(304, withoutContentType(headers));
       res.end();
     } else {
+      // Joined per answer (a copy of ~40 KB) rather than kept: the parts hold the bytes already.
+      const body = Buffer.concat(joined.chunks);
       headers.push('content-length', String(body.length));
       res.writeHead(200, headers);
       res.end(body);
@@ -657,7 +715,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       method: req.method!,
       path: GRAPHQL_PATH,
       status,
-      operationName: parts[0]!.operation.operationName,
+      operationName: joined.operationName,
       operationType: 'query',
       seconds: (performance.now() - start) / 1000,
       cache: result,
@@ -676,6 +734,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       closed = true;
       unsubscribe();
       entries.clear();
+      pages.clear();
       bytes = 0;
       live = 0;
       caches.delete(counts);
