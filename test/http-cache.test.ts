@@ -380,8 +380,10 @@ describe('purges', () => {
     expect(bodies.size).toBe(1);
     expect(answers.every((a) => a.response.status === 200)).toBe(true);
     const results = answers.map((a) => a.log!.cache ?? 'miss');
+    // One ran; the others waited for it (coalesced) or, arriving after it answered, were hits.
+    // Which of the two depends on how fast the one execution is, so only their sum is asserted.
     expect(results.filter((r) => r === 'miss')).toHaveLength(1);
-    expect(results.filter((r) => r === 'coalesced').length).toBeGreaterThan(0);
+    expect(results.filter((r) => r === 'coalesced' || r === 'hit')).toHaveLength(19);
     const metricsAfter = await scrape(gw);
     const counter = 'newsroom_http_cache_requests_total';
     expect(metric(metricsAfter, counter, { result: 'coalesced' }) - metric(metricsBefore, counter, { result: 'coalesced' })).toBe(
