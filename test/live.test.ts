@@ -234,6 +234,54 @@ describe('graphql-ws', () => {
     slow.terminate();
   });
 
+  it('subscribers sharing one execution each get their own messages; one that completes stops receiving, the others go on', async () => {
+    const gateway = await serve();
+    // Two subscriptions of one socket with the same document share one execution with a client's.
+    const raw = new WebSocket(gateway.url.replace('http', 'ws'), 'graphql-transport-ws');
+    const messages: { id?: string; type: string; payload?: any }[] = [];
+    raw.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => raw.once('open', resolve));
+    raw.send(JSON.stringify({ type: 'connection_init' }));
+    await expect.poll(() => messages.some((m) => m.type === 'connection_ack')).toBe(true);
+    for (const id of ['a', 'b"\\']) raw.send(JSON.stringify({ id, type: 'subscribe', payload: { query: PUBLISHED, variables: {} } }));
+    const other = collect(wsClient(clients, gateway), PUBLISHED);
+    await subscribed(gateway, 3);
+    const slugsOf = (id: string) =>
+      messages.filter((m) => m.id === id && m.type === 'next').map((m) => m.payload.data.storiesPublished.article.slug);
+    const first = await publishStory(gateway);
+    await expect.poll(() => [slugsOf('a'), slugsOf('b"\\')]).toEqual([[first.slug], [first.slug]]);
+    raw.send(JSON.stringify({ id: 'a', type: 'complete' }));
+    await subscribed(gateway, 2);
+    const second = await publishStory(gateway);
+    await expect.poll(() => slugsOf('b"\\')).toEqual([first.slug, second.slug]);
+    const results = await other.waitFor(2);
+    expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual([first.slug, second.slug]);
+    expect(results[1].extensions.eventId).toBe(results[1].data.storiesPublished.eventId);
+    expect(slugsOf('a')).toEqual([first.slug]);
+    expect(messages.filter((m) => m.type !== 'next' && m.type !== 'connection_ack')).toEqual([]);
+    raw.terminate();
+  });
+
+  it('keep-alive: a socket that stops answering pings is terminated; one that answers stays', async () => {
+    const gateway = await serve({ WS_KEEPALIVE_MS: '1000' });
+    const open = async (autoPong: boolean) => {
+      const socket = new WebSocket(gateway.url.replace('http', 'ws'), 'graphql-transport-ws', { autoPong });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await new Promise((resolve) => socket.once('message', resolve));
+      return socket;
+    };
+    const [deaf, alive] = await Promise.all([open(false), open(true)]);
+    let pings = 0;
+    alive.on('ping', () => (pings += 1));
+    const closed = new Promise<number>((resolve) => deaf.once('close', resolve));
+    // Pinged after a second, terminated when the next ping finds the first unanswered.
+    expect(await closed).toBe(1006);
+    expect(pings).toBeGreaterThanOrEqual(1);
+    expect(alive.readyState).toBe(WebSocket.OPEN);
+    alive.terminate();
+  });
+
   it('delivers stories the scheduler publishes', async () => {
     const gateway = await serve({ SCHEDULER_INTERVAL_MS: '200' });
     const subscriber = collect(wsClient(clients, gateway), PUBLISHED);

@@ -10,6 +10,8 @@ export type Channel<T> = AsyncIterableIterator<T> & {
   /** False once the channel is closed; an overflow closes it with `overflowError`. */
   push(value: T): boolean;
   close(error?: unknown): void;
+  /** True while a reader waits in `next()` with nothing queued: everything pushed before has been taken. */
+  readonly parked: boolean;
 };
 
 export function createChannel<T>(options: { capacity: number; overflowError: () => Error; onClose?: () => void }): Channel<T> {
@@ -48,6 +50,9 @@ export function createChannel<T>(options: { capacity: number; overflowError: () 
       return true;
     },
     close,
+    get parked() {
+      return waiting !== undefined;
+    },
     next() {
       if (queue.length) return Promise.resolve({ done: false, value: queue.shift()! });
       if (closed) {

@@ -2,12 +2,20 @@
 // same document and variables; each story event is executed once per distinct subscription
 // (and viewer), serialised once, and the same text is written to every socket, instead of
 // executing and serialising once per socket.
+import type { Socket } from 'node:net';
 import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
+import type { WebSocket } from 'ws';
 import { createChannel, fellBehind, type Channel } from '../newsroom/channel.js';
 
 type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
-type Group = { listeners: Set<Channel<ExecutionResult>>; iterator: AsyncIterator<ExecutionResult> };
+/**
+ * One subscriber: the channel graphql-ws reads (its protocol: results until it parks, then the
+ * end, an error or a `complete`), and, for a socket, `write`, which sends a result's `next`
+ * message straight to the socket while graphql-ws waits, bypassing its per-message async path.
+ */
+type Listener = { channel: Channel<ExecutionResult>; write?: (result: ExecutionResult) => void };
+type Group = { listeners: Set<Listener>; iterator: AsyncIterator<ExecutionResult> };
 
 /**
  * Results one socket may lag behind before it is cut off (it can resume by event id). A resume
@@ -26,7 +34,12 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A result's `next` payload, serialised once. */
 class SharedPayload {
+  private bytes: Buffer | undefined;
   constructor(readonly text: string) {}
+  /** The payload and the message's closing brace in UTF-8: the part of a `next` frame that every socket shares. */
+  get tail(): Buffer {
+    return (this.bytes ??= Buffer.from(`${this.text}}`));
+  }
 }
 const serialised = new WeakMap<ExecutionResult, SharedPayload>();
 
@@ -82,20 +95,30 @@ export function createSubscriptionSharing() {
       for (let next = await group.iterator.next(); !next.done; next = await group.iterator.next()) {
         let handed = 0;
         for (const listener of [...group.listeners]) {
-          listener.push(next.value);
+          // Straight to the socket only while graphql-ws waits on the subscription: everything it
+          // was handed before is then written, so the order holds. Else (not yet started) through it.
+          if (listener.write && listener.channel.parked) listener.write(next.value);
+          else listener.channel.push(next.value);
           if (++handed % FAN_OUT_SLICE === 0) await nextTurn();
         }
       }
-      for (const listener of group.listeners) listener.close();
+      for (const listener of group.listeners) listener.channel.close();
     } catch (error) {
-      for (const listener of group.listeners) listener.close(error);
+      for (const listener of group.listeners) listener.channel.close(error);
     } finally {
       groups.delete(key);
     }
   }
 
-  /** `start` runs for the first subscriber of `key`; later ones join its stream. */
-  return async function share(key: string, start: () => Promise<Result> | Result): Promise<Result> {
+  /**
+   * `start` runs for the first subscriber of `key`; later ones join its stream. With `write`, the
+   * subscriber's results go straight to its socket once graphql-ws waits on the returned stream.
+   */
+  return async function share(
+    key: string,
+    start: () => Promise<Result> | Result,
+    write?: (result: ExecutionResult) => void,
+  ): Promise<Result> {
     let pending = groups.get(key);
     if (!pending) {
       pending = (async () => {
@@ -112,7 +135,7 @@ export function createSubscriptionSharing() {
       groups.delete(key);
       return group; // an error result: every subscriber gets its own
     }
-    const listener: Channel<ExecutionResult> = createChannel<ExecutionResult>({
+    const channel = createChannel<ExecutionResult>({
       capacity: LISTENER_BUFFER,
       overflowError: fellBehind,
       onClose: () => {
@@ -123,7 +146,57 @@ export function createSubscriptionSharing() {
         }
       },
     });
+    const listener: Listener = { channel, write };
     group.listeners.add(listener);
-    return listener;
+    return channel;
   };
+}
+
+/**
+ * A subscription's `next` messages written straight to its socket as text frames:
+ * `{"id":…,"type":"next","payload":…}`, the id's part encoded once per subscription and the
+ * payload once per result for every socket. The caller checks that the socket is open and keeping up.
+ */
+export function nextWriter(socket: WebSocket, id: string): (result: ExecutionResult) => void {
+  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  // ws writes its own frames to the TCP socket synchronously too (it queues only while
+  // compressing), so frames written beside it keep their order; with permessage-deflate
+  // negotiated (this server offers none), ws' own send does it.
+  const raw = socket.extensions ? undefined : (socket as unknown as { _socket?: Socket })._socket;
+  return (result) => {
+    const tail = (sharedPayload(result) as SharedPayload).tail;
+    if (raw) writeTextFrame(raw, head, tail);
+    else socket.send(Buffer.concat([head, tail]), { binary: false });
+  };
+}
+
+/** Frames up to this size are copied into one buffer (one write); larger ones go as two, corked. */
+const ONE_BUFFER_MAX = 16 * 1024;
+
+/** One unmasked, final text frame of `head` + `tail`, written to the TCP socket under a WebSocket. */
+function writeTextFrame(raw: Socket, head: Buffer, tail: Buffer) {
+  if (!raw.writable) return;
+  const length = head.length + tail.length;
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const oneBuffer = length <= ONE_BUFFER_MAX;
+  const frame = Buffer.allocUnsafe(headerLength + head.length + (oneBuffer ? tail.length : 0));
+  frame[0] = 0x81; // FIN, text
+  if (headerLength === 2) frame[1] = length;
+  else if (headerLength === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  head.copy(frame, headerLength);
+  if (oneBuffer) {
+    tail.copy(frame, headerLength + head.length);
+    raw.write(frame);
+  } else {
+    raw.cork();
+    raw.write(frame);
+    raw.write(tail);
+    raw.uncork();
+  }
 }
