@@ -3,7 +3,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { LiveStoriesDocument } from '../src/generated/graphql/graphql.js';
+import { LiveStoriesDocument, MustReadDocument } from '../src/generated/graphql/graphql.js';
 import { createLogger } from '../src/logger.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createDemoGateway, wsClient, globalId, keyHeader, testConfig, type TestGateway } from './helpers.js';
@@ -141,6 +141,27 @@ describe('graphql-ws', () => {
     expect(ids[0]).toBeGreaterThan(Number(seen.data.storiesPublished.eventId));
   });
 
+  it('two clients resuming from the same event id, one after the other, each get every missed event', async () => {
+    const gateway = await serve();
+    const first = collect(wsClient(clients, gateway), PUBLISHED);
+    await subscribed(gateway, 1);
+    await publishStory(gateway);
+    const [seen] = await first.waitFor(1);
+    await first.stop();
+    const missed = [await publishStory(gateway), await publishStory(gateway)];
+    const after = seen.data.storiesPublished.eventId;
+    const early = collect(wsClient(clients, gateway), PUBLISHED, { after });
+    await early.waitFor(2);
+    // Same document and variables as `early`, whose replay is over: it must replay for itself.
+    const late = collect(wsClient(clients, gateway), PUBLISHED, { after });
+    await late.waitFor(2);
+    const live = await publishStory(gateway);
+    for (const resumed of [early, late]) {
+      const results = await resumed.waitFor(3);
+      expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual([...missed, live].map((s) => s.slug));
+    }
+  });
+
   it('a resume longer than one page of the outbox delivers every missed event', async () => {
     const gateway = await serve();
     const main = await demo.db.prisma.article.findUniqueOrThrow({ where: { slug: 'china-tells-ai-leaders-to-avoid-us-travel' } });
@@ -206,7 +227,10 @@ describe('graphql-ws', () => {
     await expect.poll(() => JSON.stringify(unknown.error() ?? ''), { timeout: 5000 }).toContain('PERSISTED_QUERY_NOT_IN_LIST');
     const asText = collect(wsClient(clients, gateway), LiveStoriesDocument.toString());
     const byHash = collect(wsClient(clients, gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: hash } });
-    await subscribed(gateway, 2);
+    // Another subscription by hash, with the same (empty) text and variables: it runs its own document.
+    const mustReadHash = (MustReadDocument.__meta__!.hash as string).replace(/^sha256:/, '');
+    const mustRead = collect(wsClient(clients, gateway), '', {}, { persistedQuery: { version: 1, sha256Hash: mustReadHash } });
+    await subscribed(gateway, 3);
     // The editors' tool writes through a gateway that accepts its mutations; this one only serves readers.
     const story = await publishStory(demo);
     for (const subscriber of [asText, byHash]) {
@@ -214,6 +238,8 @@ describe('graphql-ws', () => {
       expect(event.errors).toBeUndefined();
       expect(event.data.storiesPublished.article.slug).toBe(story.slug);
     }
+    expect(mustRead.results).toEqual([]);
+    expect(mustRead.error()).toBeUndefined();
   });
 
   it('a subscriber that stops reading does not hold up the others', async () => {

@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST, Kind, type ValueNode } from 'graphql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../newsroom/auth.js';
@@ -137,10 +137,12 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           return refuse([withoutHttp(error)]);
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ viewer, params: payload });
+        let text: string;
         let document: DocumentNode;
         try {
           // Persisted operations apply as over HTTP: a hash runs its document, `only` refuses others.
-          document = parse(gateway.persistedOperations.documentFor(payload));
+          text = gateway.persistedOperations.documentFor(payload);
+          document = parse(text);
         } catch (error) {
           return refuse([error as GraphQLError]);
         }
@@ -154,7 +156,12 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue,
-          rootValue: { execute, subscribe, shareKey: shareKeyOf(viewer, payload), write: directWriter(ctx.extra.socket, id) },
+          rootValue: {
+            execute,
+            subscribe,
+            shareKey: shareKeyOf(viewer, text, document, payload),
+            write: directWriter(ctx.extra.socket, id),
+          },
         };
       },
       // The results graphql-ws sends itself: a query's, and a subscription's before it waits.
@@ -278,9 +285,36 @@ function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
   return () => clearInterval(timer);
 }
 
-/** Same document, variables and viewer: the same results. */
-function shareKeyOf(viewer: Viewer, payload: { query: string; variables?: unknown; operationName?: string | null }) {
+let resumes = 0;
+
+/**
+ * Same document (the one run: a persisted operation's, not the hash), variables and viewer: the
+ * same results. A resume never joins a stream: it replays from its own event id.
+ */
+function shareKeyOf(
+  viewer: Viewer,
+  text: string,
+  document: DocumentNode,
+  payload: { variables?: Record<string, unknown> | null; operationName?: string | null },
+) {
+  if (resumesFromEvent(document, payload)) return `resume:${++resumes}`;
   // The role too: after a downgrade, a new subscription must not join one begun under the old role.
   const who = viewer.kind === 'key' ? `key:${viewer.keyId}:${viewer.role}` : 'anonymous';
-  return JSON.stringify([who, payload.query, payload.operationName ?? null, payload.variables ?? null]);
+  return JSON.stringify([who, text, payload.operationName ?? null, payload.variables ?? null]);
+}
+
+/** Whether a root field of the operation is given `after` (or the root holds fragments: unsure, so yes). */
+function resumesFromEvent(document: DocumentNode, payload: { variables?: Record<string, unknown> | null; operationName?: string | null }) {
+  const operation = getOperationAST(document, payload.operationName);
+  if (!operation) return false;
+  const given = (value: ValueNode): boolean => {
+    if (value.kind !== Kind.VARIABLE) return value.kind !== Kind.NULL;
+    const name = value.name.value;
+    if (payload.variables?.[name] != null) return true;
+    const fallback = operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
+    return payload.variables?.[name] === undefined && fallback !== undefined && fallback.kind !== Kind.NULL;
+  };
+  return operation.selectionSet.selections.some(
+    (selection) => selection.kind !== Kind.FIELD || !!selection.arguments?.some((arg) => arg.name.value === 'after' && given(arg.value)),
+  );
 }
