@@ -95,7 +95,7 @@ type Entry = {
 };
 
 /** A request split into its root fields: the plan, each part's `"key":` prefix and request body, and the request's own body. */
-type Split = { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[]; body: Buffer };
+type Split = { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[]; body: Buffer; keys?: string[] };
 /** The parts' answers joined: the entries it was joined from, and its headers without x-request-id, Age and Content-Length. */
 type Joined = { parts: Entry[]; chunks: Buffer[]; etag: string; headers: string[]; born: number; operationName: string | undefined };
 type Page = { key: string; split: Split; joined?: Joined };
@@ -527,8 +527,10 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   function lookupParts(req: IncomingMessage, res: ServerResponse, pageKey: string, split: Split, start: number, arrived: number) {
     const operation: RequestOperation = { operationName: split.plan.operationName, operationType: 'query' };
     let waiting = false;
+    // The parts' keys follow from the page's (same URL, Accept and Origin): worked out once per page.
+    const keys = (split.keys ??= split.bodies.map((partBody) => keyOf(req, Buffer.from(partBody))));
     const parts = split.bodies.map((partBody, i) => {
-      const part = partEntry(req, partBody, split.plan.parts[i]!.responseKey, operation, arrived);
+      const part = partEntry(req, keys[i]!, partBody, split.plan.parts[i]!.responseKey, operation, arrived);
       if (part instanceof Promise) waiting = true;
       return part;
     });
@@ -563,13 +565,12 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
 
   function partEntry(
     req: IncomingMessage,
+    key: string,
     partBody: string,
     responseKey: string,
     operation: RequestOperation,
     arrived: number,
   ): Entry | Promise<Entry | undefined> {
-    const partBytes = Buffer.from(partBody);
-    const key = keyOf(req, partBytes);
     const entry = entries.get(key);
     if (entry?.body !== undefined) {
       if (entry.part === undefined) {
@@ -595,7 +596,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       url: req.url!,
       accept: req.headers.accept,
       origin: req.headers.origin,
-      body: partBytes,
+      body: Buffer.from(partBody),
     };
     const promise = fetchPart(key, request, responseKey, operation, arrived);
     partFlights.set(key, { generation: arrived, promise });
