@@ -22,6 +22,7 @@ import {
   log,
   machineBusyPercent,
   readCoreTimes,
+  readCpuSeconds,
   repoRoot,
 } from './lib/common.js';
 import { benchDatabase, pickData, prepareDatabase } from './lib/data.js';
@@ -61,6 +62,25 @@ for (const modeName of options.modes) {
   const mode = MODES[modeName];
   if (!mode.implemented)
     log(`WARNING: mode "${modeName}" measures something not built yet (${mode.description}); its rows are marked "(not built)"`);
+}
+
+/**
+ * CPU seconds so far of each PostgreSQL backend connected to the bench database (from /proc; the
+ * server's pool is open by then): what the database spends on the server's statements.
+ */
+async function backendCpu(url: string | undefined): Promise<Map<number, number> | null> {
+  if (!url) return null;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+    );
+    return new Map(rows.map((r) => [r.pid, readCpuSeconds(r.pid) ?? 0]));
+  } finally {
+    await client.end();
+  }
 }
 
 async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
@@ -122,6 +142,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         if (options.warmupS > 0) await runLoad({ url: server.url, requests, connections: options.connections, durationS: options.warmupS });
         // Requests the warm-up abandoned in flight must not eat into the measured run.
         await server.waitIdle();
+        const pgBefore = await backendCpu(database.env.DATABASE_URL);
         const cpuBefore = server.cpuSeconds();
         const coresBefore = readCoreTimes();
         const selfBefore = process.cpuUsage();
@@ -130,6 +151,12 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         const wallS = Number(process.hrtime.bigint() - started) / 1e9;
         const cpuAfter = server.cpuSeconds();
         const self = process.cpuUsage(selfBefore);
+        const pgAfter = await backendCpu(database.env.DATABASE_URL);
+        let pgCpuS: number | null = null;
+        if (pgBefore && pgAfter) {
+          pgCpuS = 0;
+          for (const [pid, seconds] of pgAfter) pgCpuS += seconds - (pgBefore.get(pid) ?? 0);
+        }
         const row: Row = {
           shape: shape.name,
           mode: modeName,
@@ -157,6 +184,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
             cpuBefore != null && cpuAfter != null && result.requests > 0
               ? Math.round(((1000 * (cpuAfter - cpuBefore)) / result.requests) * 1000) / 1000
               : null,
+          pgCpuMsPerRequest: pgCpuS != null && result.requests > 0 ? Math.round(((1000 * pgCpuS) / result.requests) * 1000) / 1000 : null,
           responseKiB: Math.round((result.bytesPerResponse / 1024) * 10) / 10,
           serverCpuPercent: cpuBefore != null && cpuAfter != null ? Math.round((100 * (cpuAfter - cpuBefore)) / wallS) : null,
           loadgenCpuPercent: Math.round((100 * (self.user + self.system)) / 1e6 / wallS),
@@ -171,7 +199,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         rows.push(row);
         log(
           `${shape.name} / ${modeName} / ${kind}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ` +
-            `${row.statements} SQL/req, server CPU ${row.serverCpuMsPerRequest} ms/req, peak RSS ${row.peakRssMb?.toFixed(0)} MB, errors ${row.errors}, ` +
+            `${row.statements} SQL/req, server CPU ${row.serverCpuMsPerRequest} ms/req, PostgreSQL CPU ${row.pgCpuMsPerRequest ?? '–'} ms/req, peak RSS ${row.peakRssMb?.toFixed(0)} MB, errors ${row.errors}, ` +
             `server CPU ${row.serverCpuPercent}%, autocannon CPU ${row.loadgenCpuPercent}%, cores ${row.coreBusyPercent.join('/')}%`,
         );
         if (row.errors > 0)

@@ -35,6 +35,8 @@ export type Row = {
   soloMs: number;
   /** Server CPU per completed request during the measured run, ms. */
   serverCpuMsPerRequest: number | null;
+  /** CPU of the bench database's PostgreSQL backends per completed request during the measured run, ms (PostgreSQL only). */
+  pgCpuMsPerRequest?: number | null;
   responseKiB: number;
   /** CPU the server used during the measured run, % of one core. */
   serverCpuPercent: number | null;
@@ -98,6 +100,7 @@ export function formatTable(rows: Row[]): string {
     'errors',
     'server CPU',
     'CPU ms/req',
+    'PG ms/req',
     'cores busy',
     'KiB/resp',
     's',
@@ -118,12 +121,13 @@ export function formatTable(rows: Row[]): string {
     r.serverCpuPercent == null ? '–' : `${fmt(r.serverCpuPercent)}%`,
     // Two decimals below 1 ms: a cached hit costs a few hundredths of a millisecond.
     fmt(r.serverCpuMsPerRequest, r.serverCpuMsPerRequest != null && r.serverCpuMsPerRequest < 1 ? 2 : 1),
+    fmt(r.pgCpuMsPerRequest, r.pgCpuMsPerRequest != null && r.pgCpuMsPerRequest < 1 ? 2 : 1),
     r.coreBusyPercent.map((c) => `${c}%`).join('/'),
     fmt(r.responseKiB, 1),
     fmt(r.durationS),
     String(r.connections),
   ]);
-  const right = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15]);
+  const right = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const cell = (text: string, i: number) => (right.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i]));
   return [
