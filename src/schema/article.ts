@@ -111,14 +111,19 @@ builder.prismaObjectField(Article, 'related', (t) =>
     type: [Article],
     description: `Published stories sharing tags (first) or the section, newest first among equals; at most ${MAX_RELATED}.`,
     args: { first: t.arg.int({ defaultValue: 5 }) },
-    // Through the RelatedArticle view: loaded with the article itself, in the same statement.
-    select: (args, _ctx, nestedSelection) => ({
-      relatedLinks: {
-        orderBy: [{ score: 'desc' }, { publishedAt: 'desc' }, { articleId: 'desc' }],
-        take: Math.min(Math.max(args.first ?? 5, 0), MAX_RELATED),
-        select: { article: nestedSelection(true) },
-      },
-    }),
+    // Through the RelatedArticle view: loaded with the article itself, in the same statement. The
+    // filter on its rank lets PostgreSQL build only the cards asked for, not all 50 candidates'.
+    select: (args, _ctx, nestedSelection) => {
+      const take = Math.min(Math.max(args.first ?? 5, 0), MAX_RELATED);
+      return {
+        relatedLinks: {
+          where: { rank: { lte: take } },
+          orderBy: [{ score: 'desc' }, { publishedAt: 'desc' }, { articleId: 'desc' }],
+          take,
+          select: { article: nestedSelection(true) },
+        },
+      };
+    },
     resolve: (article, args) => {
       const first = args.first ?? 5;
       if (first < 0 || first > MAX_RELATED) {
