@@ -11,13 +11,15 @@ export const AuthorKind = builder.enumType(enums.AuthorKind, { name: 'AuthorKind
 
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },
+  // Select mode, as for sections: a byline reads the columns a card shows, not the bio.
+  select: { id: true, slug: true, name: true, kind: true },
   nullable: true, // an unknown id is null, not an error
   findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
-    slug: t.exposeString('slug'),
-    name: t.exposeString('name'),
+    slug: t.string({ resolve: (a) => a.slug }),
+    name: t.string({ resolve: (a) => a.name }),
     bio: t.exposeString('bio', { nullable: true }),
-    kind: t.expose('kind', { type: AuthorKind }),
+    kind: t.field({ type: AuthorKind, resolve: (a) => a.kind }),
     avatarUrl: t.exposeString('avatarUrl', { nullable: true }),
     articles: t.connection(
       {

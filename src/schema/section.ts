@@ -9,11 +9,14 @@ import { toDomainInput } from './inputs.js';
 
 export const Section = builder.prismaNode('Section', {
   id: { field: 'id' },
+  // Select mode: a card's section reads three columns, not the whole row. The columns every
+  // card asks for come with each row and are read by plain resolvers (no loader check per row).
+  select: { id: true, slug: true, name: true },
   nullable: true, // an unknown id is null, not an error
   findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
-    slug: t.exposeString('slug'),
-    name: t.exposeString('name'),
+    slug: t.string({ resolve: (s) => s.slug }),
+    name: t.string({ resolve: (s) => s.name }),
     description: t.exposeString('description', { nullable: true }),
     position: t.exposeInt('position'),
     parent: t.relation('parent', { nullable: true }),

@@ -11,12 +11,14 @@ export const TagKind = builder.enumType(enums.TagKind, { name: 'TagKind' });
 
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  // Select mode, as for sections: a card's tags read the columns it shows.
+  select: { id: true, slug: true, name: true, kind: true },
   nullable: true, // an unknown id is null, not an error
   findUnique: (id) => ({ id: parseIntId(id) }),
   fields: (t) => ({
-    slug: t.exposeString('slug'),
-    name: t.exposeString('name'),
-    kind: t.expose('kind', { type: TagKind }),
+    slug: t.string({ resolve: (g) => g.slug }),
+    name: t.string({ resolve: (g) => g.name }),
+    kind: t.field({ type: TagKind, resolve: (g) => g.kind }),
     articles: t.connection(
       {
         type: Article,
