@@ -43,6 +43,11 @@ export default defineConfig({
     // PGlite, the schema engine and the child processes some files start are CPU-heavy: on a 2-core
     // machine a third worker only made the start-up tests (server, migrations) time out when busy.
     maxWorkers: 2,
+    // A worker runs file after file in one module graph (per project): the source graph (schema,
+    // Prisma, yoga) is imported once per worker instead of once per file, about 2 s of CPU a file.
+    // Files share process-wide state this way (the metrics registry): tests compare their metrics
+    // before and after, and close what they open.
+    isolate: false,
     projects: [
       { extends: true as const, test: { name: 'pglite', env: { TEST_DB: 'pglite' }, exclude: postgresUrl ? POSTGRES_ONLY : [] } },
       ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DB: 'postgres' }, exclude: PGLITE_ONLY } }] : []),
