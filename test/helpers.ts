@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -75,8 +75,13 @@ export async function databaseUrl(test: TestDatabase): Promise<string> {
   return databaseUrlFor(process.env.TEST_DATABASE_URL!, name);
 }
 
-/** Redis keys of this test run: nothing collides with another run on the same Redis. */
+/** Redis keys of this worker: nothing collides with another run on the same Redis. */
 const redisKeyPrefix = `newsroom-test-${randomUUID().slice(0, 8)}:`;
+/**
+ * …and of this test file: files run one after another in a worker, each on a database of its own
+ * whose ids start at 1 again (key 1 of one file must not use up key 1's budget in the next).
+ */
+const fileKeyPrefix = () => `${redisKeyPrefix}${path.basename(expect.getState().testPath ?? '')}:`;
 
 /**
  * A gateway's configuration for tests. The webhook sender polls the database every second in a
@@ -87,7 +92,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: 'memory://',
-    REDIS_KEY_PREFIX: redisKeyPrefix,
+    REDIS_KEY_PREFIX: fileKeyPrefix(),
     WEBHOOK_INTERVAL_MS: '0',
     ...overrides,
   });
