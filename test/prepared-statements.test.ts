@@ -28,4 +28,25 @@ describe.runIf(onPostgres)('prepared statements', () => {
   it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false', async () => {
     expect(await preparedAfterRepeats(false)).toEqual([]);
   });
+
+  it('runs without JIT compilation on every pool, unless the URL asks for it', async () => {
+    const test = await createTestDatabase();
+    const url = await databaseUrl(test);
+    const jitOf = async (databaseUrl: string) => {
+      const db = await openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 1, reservedPoolSize: 1 });
+      try {
+        const readers = await db.readers.$queryRaw<{ jit: string }[]>`SELECT current_setting('jit') AS jit`;
+        const writers = await db.prisma.$queryRaw<{ jit: string }[]>`SELECT current_setting('jit') AS jit`;
+        return [readers[0]!.jit, writers[0]!.jit];
+      } finally {
+        await db.close();
+      }
+    };
+    try {
+      expect(await jitOf(url)).toEqual(['off', 'off']);
+      expect(await jitOf(`${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c jit=on')}`)).toEqual(['on', 'on']);
+    } finally {
+      await test.dispose();
+    }
+  });
 });
