@@ -26,7 +26,15 @@ function loadEngineModule() {
     const require = createRequire(import.meta.url);
     const wasmPath = path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
     const module = new WebAssembly.Module(await readFile(wasmPath));
-    const instance = new WebAssembly.Instance(module, { './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports });
+    // The engine arms 10 s timers (wasm-bindgen's setTimeout) that outlive its work: unreferenced,
+    // so a short-lived process (the key tool, `db migrate`, a gateway stopped at once) exits when
+    // it is done instead of idling 10 s more.
+    const imports: Record<string, unknown> = { ...glue };
+    for (const name of Object.keys(imports).filter((n) => n.startsWith('__wbg_setTimeout_'))) {
+      const arm = imports[name] as (...args: unknown[]) => NodeJS.Timeout;
+      imports[name] = (...args: unknown[]) => arm(...args).unref();
+    }
+    const instance = new WebAssembly.Instance(module, { './schema_engine_bg.js': imports as WebAssembly.ModuleImports });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return glue;
