@@ -474,6 +474,22 @@ describe('bounds', () => {
     expect((await send(gw, { query: query(1) })).log!.cache).toBeUndefined();
   });
 
+  it('remembered pages count against RESPONSE_CACHE_MAX_BYTES too', async () => {
+    const slugs = (await db.prisma.article.findMany({ where: { status: 'PUBLISHED' }, select: { slug: true }, take: 4 })).map(
+      (a) => a.slug,
+    );
+    const page = (slug: string) => ({ query: ARTICLE_PAGE, variables: { ...PAGE_VARIABLES, slug } });
+    const probe = await serve();
+    await send(probe, page(slugs[0]!)); // its parts stored, and the page joined from them remembered
+    const onePage = probe.httpCache!.bytes;
+    const limit = Math.floor(onePage * 2.5);
+    const gw = await serve({ RESPONSE_CACHE_MAX_BYTES: String(limit) });
+    for (const slug of slugs) {
+      for (const _ of [1, 2]) expect((await send(gw, page(slug))).json().data.article.slug).toBe(slug);
+      expect(gw.httpCache!.bytes).toBeLessThanOrEqual(limit);
+    }
+  });
+
   it('bodies over MAX_BODY_BYTES still get yoga’s 413; smaller ones are cached', async () => {
     const gw = await serve({ MAX_BODY_BYTES: '2000' });
     const padded = (size: number) => {

@@ -98,7 +98,17 @@ type Entry = {
 type Split = { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[]; body: Buffer; keys?: string[] };
 /** The parts' answers joined: the entries it was joined from, and its headers without x-request-id, Age and Content-Length. */
 type Joined = { parts: Entry[]; chunks: Buffer[]; etag: string; headers: string[]; born: number; operationName: string | undefined };
-type Page = { key: string; split: Split; joined?: Joined };
+type Page = { key: string; split: Split; joined: Joined; bytes: number };
+
+/** What a remembered page holds: its key, request, part bodies and keys, headers and joined answer. */
+function pageBytes({ key, split, joined }: Page): number {
+  let total = key.length + split.body.length + 256;
+  for (const body of split.bodies) total += body.length;
+  for (const partKey of split.keys ?? []) total += partKey.length;
+  for (const header of joined.headers) total += header.length;
+  for (const chunk of joined.chunks) total += chunk.length;
+  return total;
+}
 
 type Waiter = { req: IncomingMessage; res: ServerResponse; body: Buffer | undefined; start: number; generation: number };
 
@@ -184,6 +194,15 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     entries.set(entry.key, entry);
     bytes += entry.bytes;
     live++;
+    evict();
+  }
+
+  /**
+   * Within the bounds, least recently used first. Remembered pages go first: they count their
+   * joined bytes (which may hold parts already replaced) and cost one join to rebuild.
+   */
+  function evict() {
+    while ((bytes > maxBytes || pages.size > maxEntries) && pages.size > 0) dropPage(pages.values().next().value!);
     while (entries.size > maxEntries || bytes > maxBytes) remove(entries.values().next().value!);
   }
 
@@ -549,7 +568,6 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
    */
   function servePage(req: IncomingMessage, res: ServerResponse, page: Page, start: number): boolean {
     const joined = page.joined;
-    if (joined === undefined) return false;
     const now = Date.now();
     for (const part of joined.parts) if (part.body === undefined || now >= part.freshUntil || entries.get(part.key) !== part) return false;
     for (const part of joined.parts) touch(part);
@@ -561,6 +579,11 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
   function touchPage(page: Page) {
     pages.delete(page.key);
     pages.set(page.key, page);
+  }
+
+  function dropPage(page: Page) {
+    pages.delete(page.key);
+    bytes -= page.bytes;
   }
 
   function partEntry(
@@ -648,14 +671,13 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     const joined = join(parts, split.prefixes);
     // Remembered only when every part is the stored entry (not one computed across a purge).
     if (parts.every((part) => part.body !== undefined && entries.get(part.key) === part)) {
-      const page = pages.get(pageKey);
-      if (page) {
-        page.joined = joined;
-        touchPage(page);
-      } else {
-        pages.set(pageKey, { key: pageKey, split, joined });
-        if (pages.size > maxEntries) pages.delete(pages.keys().next().value!);
-      }
+      const old = pages.get(pageKey);
+      if (old) dropPage(old);
+      const page: Page = { key: pageKey, split: old?.split ?? split, joined, bytes: 0 };
+      page.bytes = pageBytes(page);
+      pages.set(pageKey, page);
+      bytes += page.bytes;
+      evict();
     }
     writeJoined(req, res, joined, Date.now(), start, result);
   }
