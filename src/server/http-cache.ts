@@ -14,7 +14,8 @@
 // - Coalescing: concurrent misses of a key known to be a query wait for the first one's response.
 // - Stale-while-revalidate: an expired copy within its stale-while-revalidate window is served
 //   while one background request through yoga refreshes it. Purged copies are never served.
-// - Bounded: RESPONSE_CACHE_MAX_ENTRIES copies and RESPONSE_CACHE_MAX_BYTES bytes, least recently used go first.
+// - Bounded: RESPONSE_CACHE_MAX_ENTRIES copies and RESPONSE_CACHE_MAX_BYTES bytes, least recently used go
+//   first; the pages remembered whole (below) count against the bytes and go before any copy.
 // - What yoga's plugins do for every request still happens on a hit: the front door's rate limit
 //   (the same count; a client over it goes to yoga for its 429), the request id, the log line and
 //   the duration histogram (observability.recordRequest). CORS headers are part of the stored response.
@@ -97,7 +98,12 @@ type Entry = {
 /** A request split into its root fields: the plan, each part's `"key":` prefix and request body, and the request's own body. */
 type Split = { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[]; body: Buffer; keys?: string[] };
 /** The parts' answers joined: the entries it was joined from, and its headers without x-request-id, Age and Content-Length. */
-type Joined = { parts: Entry[]; chunks: Buffer[]; etag: string; headers: string[]; born: number; operationName: string | undefined };
+type Joined = Answer & { parts: Entry[]; chunks: Buffer[] };
+/**
+ * What `serve` sends: the 200's headers (with Content-Length when there is a `body`; else the
+ * `chunks` are joined and measured per answer) and the 304's, as old as `born`.
+ */
+type Answer = Pick<Entry, 'headers' | 'notModifiedHeaders' | 'etag' | 'born' | 'operation'> & { body?: Buffer; chunks?: Buffer[] };
 type Page = { key: string; split: Split; joined: Joined; bytes: number };
 
 /** What a remembered page holds: its key, request, part bodies and keys, headers and joined answer. */
@@ -105,7 +111,7 @@ function pageBytes({ key, split, joined }: Page): number {
   let total = key.length + split.body.length + 256;
   for (const body of split.bodies) total += body.length;
   for (const partKey of split.keys ?? []) total += partKey.length;
-  for (const header of joined.headers) total += header.length;
+  for (const header of joined.headers) total += 2 * header.length; // and the 304's
   for (const chunk of joined.chunks) total += chunk.length;
   return total;
 }
@@ -317,23 +323,28 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     return entry;
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, entry: Entry, now: number, start: number, result: CacheResult) {
+  function serve(req: IncomingMessage, res: ServerResponse, answer: Answer, now: number, start: number, result: CacheResult) {
     const incoming = req.headers['x-request-id'];
     const id = requestIdFrom(typeof incoming === 'string' ? incoming : null);
-    const age = String(Math.max(0, Math.floor((now - entry.born) / 1000)));
-    const ifNoneMatch = req.headers['if-none-match'];
+    const age = String(Math.max(0, Math.floor((now - answer.born) / 1000)));
     let status = 200;
-    if (entry.etag !== undefined && etagMatches(ifNoneMatch, entry.etag)) {
+    if (answer.etag !== undefined && etagMatches(req.headers['if-none-match'], answer.etag)) {
       status = 304;
-      const headers = entry.notModifiedHeaders.slice();
+      const headers = answer.notModifiedHeaders.slice();
       headers.push('x-request-id', id, 'age', age);
       res.writeHead(304, headers);
       res.end();
     } else {
-      const headers = entry.headers.slice();
+      const headers = answer.headers.slice();
+      // A joined page is joined per answer (a copy of ~40 KB) rather than kept: its parts hold the bytes.
+      let body = answer.body;
+      if (body === undefined) {
+        body = Buffer.concat(answer.chunks!);
+        headers.push('content-length', String(body.length));
+      }
       headers.push('x-request-id', id, 'age', age);
       res.writeHead(200, headers);
-      res.end(entry.body);
+      res.end(body);
     }
     counters[result].inc();
     observability.recordRequest({
@@ -341,8 +352,8 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       method: req.method!,
       path: GRAPHQL_PATH,
       status,
-      operationName: entry.operation.operationName,
-      operationType: entry.operation.operationType,
+      operationName: answer.operation.operationName,
+      operationType: answer.operation.operationType,
       seconds: (performance.now() - start) / 1000,
       cache: result,
     });
@@ -572,7 +583,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
     for (const part of joined.parts) if (part.body === undefined || now >= part.freshUntil || entries.get(part.key) !== part) return false;
     for (const part of joined.parts) touch(part);
     touchPage(page);
-    writeJoined(req, res, joined, now, start, 'hit');
+    serve(req, res, joined, now, start, 'hit');
     return true;
   }
 
@@ -679,7 +690,7 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       bytes += page.bytes;
       evict();
     }
-    writeJoined(req, res, joined, Date.now(), start, result);
+    serve(req, res, joined, Date.now(), start, result);
   }
 
   /** The parts' answers as one: as fresh as its parts (the shortest max-age, the oldest part's Age). */
@@ -712,37 +723,8 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       'surrogate-key',
       [...keys].sort().join(' '),
     );
-    return { parts, chunks, etag, headers, born, operationName: parts[0]!.operation.operationName };
-  }
-
-  function writeJoined(req: IncomingMessage, res: ServerResponse, joined: Joined, now: number, start: number, result: CacheResult) {
-    const incoming = req.headers['x-request-id'];
-    const id = requestIdFrom(typeof incoming === 'string' ? incoming : null);
-    const headers = joined.headers.slice();
-    headers.push('x-request-id', id, 'age', String(Math.max(0, Math.floor((now - joined.born) / 1000))));
-    let status = 200;
-    if (etagMatches(req.headers['if-none-match'], joined.etag)) {
-      status = 304;
-      res.writeHead(304, withoutContentType(headers));
-      res.end();
-    } else {
-      // Joined per answer (a copy of ~40 KB) rather than kept: the parts hold the bytes already.
-      const body = Buffer.concat(joined.chunks);
-      headers.push('content-length', String(body.length));
-      res.writeHead(200, headers);
-      res.end(body);
-    }
-    counters[result].inc();
-    observability.recordRequest({
-      reqId: id,
-      method: req.method!,
-      path: GRAPHQL_PATH,
-      status,
-      operationName: joined.operationName,
-      operationType: 'query',
-      seconds: (performance.now() - start) / 1000,
-      cache: result,
-    });
+    const operation: RequestOperation = { operationName: parts[0]!.operation.operationName, operationType: 'query' };
+    return { parts, chunks, etag, headers, notModifiedHeaders: withoutContentType(headers), born, operation };
   }
 
   const cache: HttpCache = {
