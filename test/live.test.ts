@@ -101,6 +101,17 @@ const PUBLISHED = `subscription($section: String, $after: ID) {
   storiesPublished(section: $section, after: $after) { eventId type article { slug headline status section { slug } } }
 }`;
 
+/** A subscriber that saw one story and went away: the event id it saw, and the two stories published after. */
+async function seenOneThenMissedTwo(gateway: Awaited<ReturnType<typeof serve>>) {
+  const first = collect(wsClient(clients, gateway), PUBLISHED);
+  await subscribed(gateway, 1);
+  await publishStory(gateway);
+  const [seen] = await first.waitFor(1);
+  await first.stop();
+  const missed = [await publishStory(gateway), await publishStory(gateway)];
+  return { after: seen.data.storiesPublished.eventId as string, missed };
+}
+
 describe('graphql-ws', () => {
   it('pushes a story the moment it is published, with its event id, filtered by section', async () => {
     const gateway = await serve();
@@ -125,31 +136,20 @@ describe('graphql-ws', () => {
 
   it('resumes after a reconnect: missed events first, in order, no duplicates, then live', async () => {
     const gateway = await serve();
-    const first = collect(wsClient(clients, gateway), PUBLISHED);
-    await subscribed(gateway, 1);
-    await publishStory(gateway);
-    const [seen] = await first.waitFor(1);
-    await first.stop();
-    const missed = [await publishStory(gateway), await publishStory(gateway)];
-    const resumed = collect(wsClient(clients, gateway), PUBLISHED, { after: seen.data.storiesPublished.eventId });
+    const { after, missed } = await seenOneThenMissedTwo(gateway);
+    const resumed = collect(wsClient(clients, gateway), PUBLISHED, { after });
     await resumed.waitFor(2);
     const live = await publishStory(gateway);
     const results = await resumed.waitFor(3);
     expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual([...missed, live].map((s) => s.slug));
     const ids = results.map((r) => Number(r.data.storiesPublished.eventId));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    expect(ids[0]).toBeGreaterThan(Number(seen.data.storiesPublished.eventId));
+    expect(ids[0]).toBeGreaterThan(Number(after));
   });
 
   it('two clients resuming from the same event id, one after the other, each get every missed event', async () => {
     const gateway = await serve();
-    const first = collect(wsClient(clients, gateway), PUBLISHED);
-    await subscribed(gateway, 1);
-    await publishStory(gateway);
-    const [seen] = await first.waitFor(1);
-    await first.stop();
-    const missed = [await publishStory(gateway), await publishStory(gateway)];
-    const after = seen.data.storiesPublished.eventId;
+    const { after, missed } = await seenOneThenMissedTwo(gateway);
     const early = collect(wsClient(clients, gateway), PUBLISHED, { after });
     await early.waitFor(2);
     // Same document and variables as `early`, whose replay is over: it must replay for itself.
