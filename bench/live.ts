@@ -5,7 +5,7 @@
 // processes (bench/lib/live-clients.ts), each on its own loopback source address (127.0.0.11,
 // .12, …): no process holds all the sockets, and no source address runs out of ephemeral ports.
 // Loopback only; everything it starts is stopped at the end.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ import {
 } from './lib/common.js';
 import { demoDatabase, publishStory } from './lib/demo.js';
 import { formatProfile, summariseProfile } from './lib/profile.js';
+import { cpuBetween, storyTimelines, summariseTimelines } from './lib/live-timeline.js';
 import type { ClientsJob, ClientsMessage, ClientsReport } from './lib/live-clients.js';
 import { startServer } from './lib/server.js';
 
@@ -86,6 +87,8 @@ async function main() {
   // busy, so that a crowded core 0 does not starve the gateway.
   const pin = !values['no-pin'] && hasCommand('taskset');
   const profileDir = values.profile ? mkdtempSync(path.join(tmpdir(), 'live-profile-')) : undefined;
+  // The gateway's side of each story's timeline (live-timeline.ts).
+  const traceFile = path.join(mkdtempSync(path.join(tmpdir(), 'live-trace-')), 'trace.jsonl');
   log(`preparing ${DATABASE} (demo newsroom)`);
   const demo = await demoDatabase(DATABASE);
   const server = await startServer('gateway', {
@@ -99,6 +102,7 @@ async function main() {
       // message is one operation off that address's budget (RATE_LIMIT_PER_MINUTE).
       WEBSOCKETS_PER_CLIENT: String(subscribers + 100),
       RATE_LIMIT_PER_MINUTE: String(subscribers * 2 + 1000),
+      LIVE_TRACE_FILE: traceFile,
     },
     pin,
     cpuProfileDir: profileDir,
@@ -156,6 +160,7 @@ async function main() {
   const cpuBefore = readCpuSeconds(server.pid)!;
   const coresBefore = readCoreTimes();
   const measured: string[] = [];
+  const answered = new Map<string, number>();
   const publishErrors: string[] = [];
   const startedAt = Date.now();
   for (let n = 1; n <= stories; n += 1) {
@@ -164,6 +169,7 @@ async function main() {
     try {
       const { slug, answeredMs } = await publish(`Live bench story ${n} ${Date.now()}`);
       measured.push(slug);
+      answered.set(slug, answeredMs);
       publishMs.push(answeredMs);
       if (n % 10 === 0) log(`${n} stories published (last answered in ${answeredMs} ms)`);
     } catch (error) {
@@ -172,6 +178,7 @@ async function main() {
     }
   }
   await settled(30_000);
+  const measuredUntil = Date.now();
   const cpuSeconds = readCpuSeconds(server.pid)! - cpuBefore;
   const cores = coreBusyPercent(coresBefore, readCoreTimes());
   const peak = server.peakRssMb();
@@ -200,6 +207,14 @@ async function main() {
     warmDeliveries += report.receipts[warm.slug]?.length ?? 0;
     for (const slug of Object.keys(report.receipts)) if (slug !== warm.slug && !measuredSet.has(slug)) unexpected += 1;
   }
+  const timelines = storyTimelines(
+    traceFile,
+    measured.map((slug) => ({ slug, sentAt: sentAt.get(slug)!, answeredMs: answered.get(slug)! })),
+    reports,
+  );
+  const phases = summariseTimelines(timelines);
+  const clientCpuMs = reports.reduce((sum, r) => sum + cpuBetween(r.cpu, startedAt, measuredUntil), 0);
+  rmSync(path.dirname(traceFile), { recursive: true, force: true });
   const errors = reports.reduce((s, r) => s + r.errors, 0);
   const closed = reports.reduce((s, r) => s + r.closed, 0);
   const sorted = latencies.sort((a, b) => a - b);
@@ -232,15 +247,23 @@ async function main() {
     gatewayCpuMsPerConnection: connectCpuMs / Math.max(1, connected),
     gatewayCpuSeconds: cpuSeconds,
     gatewayCpuMsPer1000Deliveries: (cpuSeconds * 1000 * 1000) / Math.max(1, deliveries),
+    // The client processes' CPU from the first story sent to the last settled, per 1,000 deliveries.
+    clientCpuMsPer1000Deliveries: (clientCpuMs * 1000) / Math.max(1, deliveries),
     coresBusyPercent: cores,
     gatewayRssMb: { idle: before, connected: connectedRss, peak },
     memoryPerConnectionKb: ((connectedRss - before) * 1024) / Math.max(1, connected),
     pinned: pin,
+    // Where each story's time went (ms after its publish was sent; live-timeline.ts): medians over stories.
+    phases,
+    timelines,
     serverLog,
   };
   const file = path.join(benchDir, 'results', `${result.date.slice(0, 10)}-live${values.label ? `-${values.label}` : ''}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify({ ...result, serverLog: undefined }, null, 2));
+  console.log(JSON.stringify({ ...result, timelines: undefined, serverLog: undefined }, null, 2));
+  const worst = [...timelines].sort((a, b) => b.receipt.p99 - a.receipt.p99).slice(0, 5);
+  console.log('the five stories with the highest p99 (ms after the publish was sent):');
+  for (const t of worst) console.log(JSON.stringify(t));
   log(`wrote ${path.relative(process.cwd(), file)}`);
   if (profileDir) {
     const summary = summariseProfile(profileDir, 25);

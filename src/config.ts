@@ -84,6 +84,8 @@ const schema = z.object({
   SUBSCRIPTIONS_PER_CONNECTION: int(1, 1000).default(20),
   /** WebSocket ping interval; a client that does not answer is dropped. */
   WS_KEEPALIVE_MS: int(1000, 600_000).default(12_000),
+  /** A file to append a JSON line per live event to (read, fan-out start, slices, end) and per GC pause: for `npm run bench:live`; unset = off. */
+  LIVE_TRACE_FILE: z.string().min(1).optional(),
   /** Open WebSockets one client (address) may hold; past it the upgrade is refused with 429. 0 = no cap. */
   WEBSOCKETS_PER_CLIENT: int(0, 100_000).default(50),
   /** Open SSE streams one client (address) may hold; past it a new stream is refused with 429. 0 = no cap. */
@@ -273,6 +275,7 @@ function toConfig(c: z.output<typeof schema>) {
     outboxPollMs: c.OUTBOX_POLL_MS,
     subscriptionsPerConnection: c.SUBSCRIPTIONS_PER_CONNECTION,
     wsKeepAliveMs: c.WS_KEEPALIVE_MS,
+    liveTraceFile: c.LIVE_TRACE_FILE,
     resources: {
       websocketsPerClient: c.WEBSOCKETS_PER_CLIENT,
       sseStreamsPerClient: c.SSE_STREAMS_PER_CLIENT,

@@ -1,5 +1,8 @@
 // Live story updates with real clients: graphql-ws over a real server on port 0, SSE over
 // fetch, two gateways joined by the machine's Redis, resume after reconnect, the scheduler.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -306,6 +309,29 @@ describe('graphql-ws', () => {
     expect(pings).toBeGreaterThanOrEqual(1);
     expect(alive.readyState).toBe(WebSocket.OPEN);
     alive.terminate();
+  });
+
+  it('LIVE_TRACE_FILE: a line when an event is read and one when its fan-out ended, with the subscribers it reached', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'live-trace-')), 'trace.jsonl');
+    const gateway = await serve({ LIVE_TRACE_FILE: file });
+    const subscriber = collect(wsClient(clients, gateway), PUBLISHED);
+    await subscribed(gateway, 1);
+    await publishStory(gateway);
+    const [result] = await subscriber.waitFor(1);
+    const eventId = result.data.storiesPublished.eventId as string;
+    const lines = () =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
+    await expect.poll(() => lines().some((l) => l.kind === 'fanout')).toBe(true);
+    const read = lines().find((l) => l.kind === 'read');
+    const fanOut = lines().find((l) => l.kind === 'fanout');
+    expect(read.ids).toContain(Number(eventId));
+    expect(read.at).toBeGreaterThanOrEqual(read.startedAt);
+    expect(fanOut).toMatchObject({ eventId, direct: 1, pushed: 0 });
+    expect(fanOut.slices).toEqual([[expect.any(Number), 1]]);
+    expect(fanOut.start).toBeGreaterThanOrEqual(read.at);
   });
 
   it('delivers stories the scheduler publishes', async () => {

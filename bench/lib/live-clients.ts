@@ -26,6 +26,10 @@ export type ClientsReport = {
   firstError?: string;
   /** Receipt times (epoch ms) per story slug, one per subscriber that got it. */
   receipts: Record<string, number[]>;
+  /** Each story's event id (from its first message), to line it up with the gateway's trace. */
+  eventIds: Record<string, string>;
+  /** This process's CPU (user + system, ms) every 50 ms while subscribed: [epoch ms, cpu ms]. */
+  cpu: [number, number][];
 };
 
 export type ClientsMessage = { type: 'connected'; connected: number; errors: number; firstError?: string } | ClientsReport;
@@ -35,6 +39,9 @@ const send = (message: ClientsMessage) => process.send!(message);
 let job: ClientsJob | undefined;
 const sockets: WebSocket[] = [];
 const receipts: Record<string, number[]> = {};
+const eventIds: Record<string, string> = {};
+const cpu: [number, number][] = [];
+let sampler: NodeJS.Timeout | undefined;
 let connected = 0;
 let errors = 0;
 let closed = 0;
@@ -62,9 +69,13 @@ function open(j: ClientsJob): Promise<void> {
       const at = Date.now();
       const message = JSON.parse(data.toString('utf8')) as { type: string; payload?: any };
       if (message.type === 'next') {
-        const slug = message.payload?.data?.storiesPublished?.article?.slug as string | undefined;
-        if (slug) (receipts[slug] ??= []).push(at);
-        else fail(`next without a story: ${data.toString('utf8').slice(0, 300)}`);
+        const story = message.payload?.data?.storiesPublished;
+        const slug = story?.article?.slug as string | undefined;
+        if (slug) {
+          const seen = (receipts[slug] ??= []);
+          if (!seen.length) eventIds[slug] = story.eventId;
+          seen.push(at);
+        } else fail(`next without a story: ${data.toString('utf8').slice(0, 300)}`);
       } else if (message.type === 'connection_ack') {
         connected += 1;
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: j.query } }));
@@ -96,12 +107,19 @@ process.on('message', async (message: { type: 'start'; job: ClientsJob } | { typ
       await Promise.all(opening);
     }
     send({ type: 'connected', connected, errors, firstError });
+    const sample = () => {
+      const { user, system } = process.cpuUsage();
+      cpu.push([Date.now(), (user + system) / 1000]);
+    };
+    sample();
+    sampler = setInterval(sample, 50);
   } else {
     ending = true;
+    clearInterval(sampler);
     for (const socket of sockets) socket.terminate();
     // The parent stops this process once it has the report (megabytes of receipt times): exiting
     // here could end the process before the parent has read all of it.
-    send({ type: 'report', connected, errors, closed, firstError, receipts });
+    send({ type: 'report', connected, errors, closed, firstError, receipts, eventIds, cpu });
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -62,6 +62,8 @@ export class LiveHub {
       pollMs: number;
       /** Awaited when new events were read, before they are fanned out (read replicas fence on it). */
       beforeFanOut?: () => Promise<void>;
+      /** Called with the ids of each batch of events read from the outbox and when the read began (LIVE_TRACE_FILE). */
+      onRead?: (ids: number[], startedAt: number) => void;
     },
   ) {}
 
@@ -220,7 +222,13 @@ export class LiveHub {
           this.drainAgain = false;
           let events: LiveEvent[];
           do {
+            const startedAt = this.options.onRead && performance.timeOrigin + performance.now();
             events = await this.load({ id: { gt: this.lastDelivered } }, BATCH);
+            if (events.length && startedAt)
+              this.options.onRead!(
+                events.map((e) => e.id),
+                startedAt,
+              );
             if (events.length) await this.options.beforeFanOut?.();
             for (const event of events) {
               this.lastDelivered = event.id;

@@ -19,6 +19,7 @@ import { anonymousCapacity } from './database-capacity.js';
 import { useFeeds } from './feeds.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
+import { createLiveTrace, type LiveTrace } from './live-trace.js';
 import { databaseUnavailable, observability, type Observability } from './observability.js';
 import { persistedOperations, type PersistedOperations } from './persisted-operations.js';
 import { resourceLimits, type ResourceLimits } from './resource-limits.js';
@@ -34,15 +35,19 @@ export type Gateway = {
   responseCache: ResponseCache;
   persistedOperations: PersistedOperations;
   resourceLimits: ResourceLimits;
+  /** LIVE_TRACE_FILE's timeline of the live fan-out, when set. */
+  liveTrace?: LiveTrace;
 };
 
 export function createGateway(options: { config: Config; db: Database; logger: Logger }): Gateway {
   const { config, db, logger } = options;
+  const liveTrace = createLiveTrace(config.liveTraceFile);
   const live = new LiveHub(db.prisma, logger.child({ component: 'live' }), {
     redisUrl: config.redisUrl,
     pollMs: config.outboxPollMs,
     // Before caches purge for new events: readers stay off replicas that have not replayed them.
     beforeFanOut: db.replicas && (() => db.replicas!.fence()),
+    onRead: liveTrace?.eventsRead,
   });
   const obs = observability({ config, db, logger, live });
   const door = frontDoor(config, { prisma: db.prisma, logger });
@@ -138,6 +143,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     responseCache: cache,
     persistedOperations: persisted,
     resourceLimits: resources,
+    liveTrace,
   };
 }
 

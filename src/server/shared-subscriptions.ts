@@ -7,6 +7,7 @@ import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { createChannel, fellBehind, type Channel } from '../newsroom/channel.js';
+import type { FanOutTrace, LiveTrace } from './live-trace.js';
 
 type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 /**
@@ -87,19 +88,40 @@ export function sendSharedPayloads(socket: { send: (data: any, ...rest: any[]) =
   };
 }
 
-export function createSubscriptionSharing() {
+export function createSubscriptionSharing(trace?: LiveTrace) {
   const groups = new Map<string, Promise<Group | ExecutionResult>>();
 
   async function pump(key: string, group: Group) {
     try {
       for (let next = await group.iterator.next(); !next.done; next = await group.iterator.next()) {
+        const timeline: FanOutTrace | undefined = trace && {
+          eventId: (next.value.extensions as { eventId?: string } | undefined)?.eventId,
+          start: trace.now(),
+          slices: [],
+          resumed: [],
+          direct: 0,
+          pushed: 0,
+        };
         let handed = 0;
         for (const listener of [...group.listeners]) {
           // Straight to the socket only while graphql-ws waits on the subscription: everything it
           // was handed before is then written, so the order holds. Else (not yet started) through it.
-          if (listener.write && listener.channel.parked) listener.write(next.value);
-          else listener.channel.push(next.value);
-          if (++handed % FAN_OUT_SLICE === 0) await nextTurn();
+          if (listener.write && listener.channel.parked) {
+            listener.write(next.value);
+            if (timeline) timeline.direct += 1;
+          } else {
+            listener.channel.push(next.value);
+            if (timeline) timeline.pushed += 1;
+          }
+          if (++handed % FAN_OUT_SLICE === 0) {
+            timeline?.slices.push([trace!.now(), handed]);
+            await nextTurn();
+            timeline?.resumed.push(trace!.now());
+          }
+        }
+        if (timeline) {
+          timeline.slices.push([trace!.now(), handed]);
+          trace!.fanOut(timeline);
         }
       }
       for (const listener of group.listeners) listener.channel.close();

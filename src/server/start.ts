@@ -216,6 +216,7 @@ export async function serveGateway({ config, db, logger }: { config: Config; db:
       // reconnect elsewhere instead of holding the HTTP server open.
       await sockets.close();
       await gateway.live.stop();
+      gateway.liveTrace?.close();
       // Stops accepting; in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then their connections are cut.
       await drainServer(server, config.shutdownTimeoutMs);
       front?.close();

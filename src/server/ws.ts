@@ -53,7 +53,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     verifyClient: ({ req }, done) =>
       limits.admitWebSocket(req) ? done(true) : done(false, 429, tooManyWebSocketsMessage(config.resources.websocketsPerClient)),
   });
-  const share = createSubscriptionSharing();
+  const share = createSubscriptionSharing(gateway.liveTrace);
   // A client breaking the protocol (a message over maxPayload, bad UTF-8...) is closed by ws itself
   // (1009, 1007...); its 'error' is the client's fault, logged without a stack, not passed on to
   // graphql-ws, which would log it as an internal error. Registered before useServer's listener.
