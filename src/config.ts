@@ -94,6 +94,8 @@ const schema = z.object({
   MAX_VARIABLES_BYTES: int(1024, 50_000_000).default(256 * 1024),
   /** Items of any one list in an operation's variables or document (ids, filters, placements); past it 400. */
   MAX_VARIABLE_LIST_LENGTH: int(1, 1_000_000).default(500),
+  /** Levels of lists and objects nested in an operation's variables (our inputs need 4); past it 400. */
+  MAX_VARIABLES_DEPTH: int(2, 1000).default(32),
   /** A request's headers must arrive within this (else 408 and the connection is closed). */
   HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),
   /** A whole request, headers and body, must arrive within this (else 408 and the connection is closed). */
@@ -281,6 +283,7 @@ function toConfig(c: z.output<typeof schema>) {
       sseStreamsPerClient: c.SSE_STREAMS_PER_CLIENT,
       maxVariablesBytes: c.MAX_VARIABLES_BYTES,
       maxVariableListLength: c.MAX_VARIABLE_LIST_LENGTH,
+      maxVariablesDepth: c.MAX_VARIABLES_DEPTH,
       headersTimeoutMs: c.HEADERS_TIMEOUT_MS,
       requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     },

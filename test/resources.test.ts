@@ -203,7 +203,7 @@ describe('request bodies and deadlines', () => {
   });
 });
 
-describe('variables (MAX_VARIABLES_BYTES, MAX_VARIABLE_LIST_LENGTH)', () => {
+describe('variables (MAX_VARIABLES_BYTES, MAX_VARIABLE_LIST_LENGTH, MAX_VARIABLES_DEPTH)', () => {
   const NODES = 'query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }';
   const KINDS = 'query Kinds($kind: [ArticleKind!]) { articles(first: 1, filter: { kind: $kind }) { totalCount } }';
   const ids = (n: number) => Array.from({ length: n }, (_, i) => Buffer.from(`Article:${i + 1}`).toString('base64'));
@@ -281,6 +281,58 @@ describe('variables (MAX_VARIABLES_BYTES, MAX_VARIABLE_LIST_LENGTH)', () => {
         ),
       );
       expect(error[0].extensions).toEqual({ code: 'VARIABLES_TOO_LARGE', limit: 'listLength', max: 50 });
+      expect(gateway.live.subscriptions).toBe(0);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('variables nested past MAX_VARIABLES_DEPTH are refused on POST, on GET through the response cache, and over graphql-ws', async () => {
+    // 5,000 levels fit in 10 KB; the response cache's key (a recursive stable stringify) overflowed
+    // the stack on them and answered INTERNAL_SERVER_ERROR (found by the fuzz test).
+    const gateway = await serve({ RESPONSE_CACHE: 'true' });
+    // Written by hand: JSON.stringify itself runs out of stack on 5,000 levels.
+    const deep = `${'['.repeat(5000)}"china"${']'.repeat(5000)}`;
+    const TAG = 'query($slug: String!) { tag(slug: $slug) { name } }';
+    const refusal = { code: 'VARIABLES_TOO_LARGE', limit: 'depth', max: 32 };
+    let response: Response | undefined;
+    const raw = `{"query":${JSON.stringify(TAG)},"variables":{"slug":${deep}}}`;
+    const send = () =>
+      fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: raw,
+      });
+    expect(await statementsOf(async () => (response = await send()))).toEqual([]);
+    expect(response!.status).toBe(400);
+    const body = (await response!.json()) as any;
+    expect(body.errors[0].extensions).toEqual(refusal);
+    expect(body.errors[0].message).toBe('The variables nest lists and objects more than 32 levels deep.');
+
+    // GET goes through the response cache's key first; in-process, as a URL this long is 431 over HTTP.
+    const search = new URLSearchParams({ query: TAG, variables: deep });
+    const byGet = await gateway.yoga.fetch(`http://gateway.test/graphql?${search}`, {
+      headers: { 'graphql-preflight': '1', accept: 'application/graphql-response+json' },
+    });
+    expect(byGet.status).toBe(400);
+    expect(((await byGet.json()) as any).errors[0].extensions).toEqual(refusal);
+    // Nesting within the limit is the schema's to judge: a typed error, not a crash.
+    const shallow = await post(gateway, { query: TAG, variables: { slug: [[['china']]] } });
+    expect(shallow.status).toBe(400);
+    expect(shallow.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+
+    const client = createClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    try {
+      const error = await new Promise<any>((resolve) =>
+        client.subscribe(
+          {
+            query: 'subscription($kind: [ArticleKind!]) { storiesPublished(kind: $kind) { eventId } }',
+            variables: { kind: JSON.parse(deep.slice(4000, -4000)) },
+          },
+          { next: () => {}, error: resolve, complete: () => resolve(undefined) },
+        ),
+      );
+      expect(error[0].extensions).toEqual(refusal);
       expect(gateway.live.subscriptions).toBe(0);
     } finally {
       await client.dispose();

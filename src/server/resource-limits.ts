@@ -34,7 +34,7 @@ export function resourceLimits(config: ResourceConfig, clientOf: ClientOf = peer
   const sockets = new OpenCounts(config.websocketsPerClient);
   const streams = new OpenCounts(config.sseStreamsPerClient);
 
-  const checkVariables = (variables: unknown) => variablesError(variables, config.maxVariablesBytes, config.maxVariableListLength);
+  const checkVariables = (variables: unknown) => variablesError(variables, config);
 
   const plugin: Plugin = {
     onRequest({ request, serverContext, endResponse, fetchAPI }) {
@@ -137,18 +137,27 @@ function listLiteralLimit(max: number): ValidationRule {
 }
 
 /**
- * Walks the variables once, stopping at the first limit passed. Bytes are counted as JSON would
- * spell them (strings by their characters), close enough to bound memory without serializing.
+ * Walks the variables once, without recursion, stopping at the first limit passed. Bytes are
+ * counted as JSON would spell them (strings by their characters), close enough to bound memory
+ * without serializing. The depth bound keeps everything after it (the cache key's stable
+ * stringify, coercion) from recursing thousands of levels deep: `[[[[…` fits in a few bytes each.
  */
-function variablesError(variables: unknown, maxBytes: number, maxListLength: number): GraphQLError | undefined {
+function variablesError(
+  variables: unknown,
+  { maxVariablesBytes: maxBytes, maxVariableListLength: maxListLength, maxVariablesDepth: maxDepth }: ResourceConfig,
+): GraphQLError | undefined {
   if (variables == null || typeof variables !== 'object') return undefined;
   let bytes = 0;
-  const stack: { value: unknown; name: string }[] = [{ value: variables, name: '' }];
+  const stack: { value: unknown; name: string; depth: number }[] = [{ value: variables, name: '', depth: 0 }];
   while (stack.length) {
-    const { value, name } = stack.pop()!;
+    const { value, name, depth } = stack.pop()!;
     if (typeof value === 'string') bytes += value.length + 2;
     else if (value === null || typeof value !== 'object') bytes += String(value).length;
-    else if (Array.isArray(value)) {
+    else if (depth >= maxDepth) {
+      return new GraphQLError(`The variables nest lists and objects more than ${maxDepth} levels deep.`, {
+        extensions: { code: 'VARIABLES_TOO_LARGE', limit: 'depth', max: maxDepth },
+      });
+    } else if (Array.isArray(value)) {
       if (value.length > maxListLength) {
         return new GraphQLError(
           `Variable "$${name}" holds a list of ${value.length} items; at most ${maxListLength} are allowed in one list.`,
@@ -156,11 +165,11 @@ function variablesError(variables: unknown, maxBytes: number, maxListLength: num
         );
       }
       bytes += value.length + 2;
-      for (const item of value) stack.push({ value: item, name });
+      for (const item of value) stack.push({ value: item, name, depth: depth + 1 });
     } else {
       for (const [key, item] of Object.entries(value)) {
         bytes += key.length + 4;
-        stack.push({ value: item, name: name || key });
+        stack.push({ value: item, name: name || key, depth: depth + 1 });
       }
     }
     if (bytes > maxBytes) {
