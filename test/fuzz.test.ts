@@ -14,7 +14,7 @@ const CONCURRENCY = 8;
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await createDemoGateway();
+  gw = await createDemoGateway({ RESPONSE_CACHE: 'true' });
 });
 afterAll(() => gw?.db.dispose());
 

@@ -134,9 +134,9 @@ export function createTestGateway(db: TestDatabase, config = testConfig()): Test
   };
 }
 
-/** A gateway over a fresh database holding the demo newsroom. */
-export async function createDemoGateway(): Promise<TestGateway> {
-  return createTestGateway(await createTestDatabase({ demo: true }));
+/** A gateway over a fresh database holding the demo newsroom (`overrides`: its configuration's). */
+export async function createDemoGateway(overrides: Record<string, string> = {}): Promise<TestGateway> {
+  return createTestGateway(await createTestDatabase({ demo: true }), testConfig(overrides));
 }
 
 export const MAIN_STORY = 'china-tells-ai-leaders-to-avoid-us-travel';
