@@ -164,7 +164,10 @@ export async function startCluster(): Promise<PgCluster> {
       // A record of our own, and its end: the insert position (with synchronous_commit = off the
       // last commits may not be written yet) can lie past a page or segment header that no record
       // ends at, and an idle primary writes its next record only 15 s later (the standby snapshot).
-      const [{ lsn }] = await query<{ lsn: string }>(primaryPort, "SELECT pg_logical_emit_message(false, 'newsroom-test', '')::text AS lsn");
+      const [{ lsn }] = await query<{ lsn: string }>(
+        primaryPort,
+        "SELECT pg_logical_emit_message(false, 'newsroom-test', '')::text AS lsn",
+      );
       const until = Date.now() + maxMs;
       for (;;) {
         try {
