@@ -2,10 +2,12 @@
 // database, and one more holding the demo newsroom, so that each test file copies a template
 // (a PGlite data-directory tarball, or PostgreSQL's CREATE DATABASE … TEMPLATE) instead of
 // running initdb, the WASM schema engine and the demo seed itself. The PGlite templates are kept
-// between runs in node_modules/.cache, under a hash of everything they are made of.
+// between runs, outside the clone (`npm ci` empties node_modules, CI runs on a fresh clone), under
+// a hash of everything they are made of.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -105,7 +107,12 @@ export async function buildPostgresTemplates(serverUrl: string): Promise<{ empty
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = path.join(root, 'node_modules/.cache/newsroom-test-templates');
+/** Shared by every clone and worktree of the machine (NEWSROOM_TEST_CACHE to move it). */
+const cacheDir =
+  process.env.NEWSROOM_TEST_CACHE ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'newsroom-gateway', 'test-templates');
+/** Keys kept: clones on different commits each find theirs; older ones are removed. */
+const KEEP_KEYS = 6;
 const pgliteKinds = ['pristine', 'empty', 'demo'] as const;
 
 /**
@@ -134,20 +141,29 @@ async function templateKey(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The PGlite templates' files: from the cache, or built and put there (other keys are removed). */
+/** The PGlite templates' files: from the cache, or built and put there (the least recently used keys beyond KEEP_KEYS are removed). */
 async function pgliteTemplates(): Promise<Templates['pglite']> {
   const key = await templateKey();
   const dir = path.join(cacheDir, key);
   const files = Object.fromEntries(pgliteKinds.map((kind) => [kind, path.join(dir, `${kind}.tar`)])) as Templates['pglite'];
-  if (existsSync(dir)) return files;
+  if (existsSync(dir)) {
+    const now = new Date();
+    await utimes(dir, now, now); // recently used: kept by the pruning below
+    return files;
+  }
   const blobs = await buildPgliteTemplates();
   const building = path.join(cacheDir, `${key}.${randomUUID()}`);
   await mkdir(building, { recursive: true });
   for (const kind of pgliteKinds) await writeFile(path.join(building, `${kind}.tar`), Buffer.from(await blobs[kind].arrayBuffer()));
   // A run beside this one may have built the same key first: either copy will do.
   await rename(building, dir).catch(() => rm(building, { recursive: true, force: true }));
-  for (const entry of await readdir(cacheDir)) {
-    if (entry !== key && !entry.includes('.')) await rm(path.join(cacheDir, entry), { recursive: true, force: true });
+  const keys = await Promise.all(
+    (await readdir(cacheDir))
+      .filter((entry) => !entry.includes('.'))
+      .map(async (entry) => ({ entry, used: (await stat(path.join(cacheDir, entry))).mtimeMs })),
+  );
+  for (const { entry } of keys.sort((a, b) => b.used - a.used).slice(KEEP_KEYS)) {
+    await rm(path.join(cacheDir, entry), { recursive: true, force: true });
   }
   return files;
 }
