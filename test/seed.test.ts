@@ -378,7 +378,7 @@ describe('demo newsroom', () => {
 
 describe('generated newsroom', () => {
   const now = new Date('2026-01-15T12:00:00Z');
-  const articles = 300;
+  const articles = 100;
   let first: Awaited<ReturnType<typeof freshDatabase>>;
   let second: Awaited<ReturnType<typeof freshDatabase>>;
 

@@ -1,21 +1,21 @@
-// `npm start` for real: a server on port 0 over an on-disk PGlite directory.
+// `npm start` for real: a server on port 0 over an on-disk PGlite directory. It starts as a
+// cluster just after initdb (test/helpers.ts: pristineDataDir), as the other first-start tests
+// do: initdb is PGlite's business and costs it 6 s of CPU; migrations and the demo are ours.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrationList } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
 import { startGateway, startupFailure } from '../src/server/start.js';
-import { onPostgres, testConfig } from './helpers.js';
+import { onPostgres, pristineDataDir, testConfig } from './helpers.js';
 
 // The embedded default is what this file exercises; the PostgreSQL run covers the same API elsewhere.
 describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
   let dataDir: string;
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-data-'));
+    dataDir = await pristineDataDir();
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
