@@ -1,13 +1,16 @@
 // `npm start`: configuration from the environment, then the gateway until SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
-import { startGateway, startupFailure } from './server/start.js';
 
 let loaded: ReturnType<typeof loadConfig> | undefined;
+// The server's module graph (a second of CPU) loads only after the configuration holds, so a
+// wrong variable is named at once.
+let server: typeof import('./server/start.js') | undefined;
 try {
   const config = loadConfig();
   loaded = config;
-  const gateway = await startGateway(config);
+  server = await import('./server/start.js');
+  const gateway = await server.startGateway(config);
   const shutdown = (signal: string) => {
     gateway.logger.info({ signal }, 'shutting down');
     // A backstop: stop() itself gives in-flight requests SHUTDOWN_TIMEOUT_MS, then cuts them.
@@ -32,7 +35,7 @@ try {
     process.exit(1);
   }
   // A port in use or a database out of reach: one line that says what to do, no stack trace.
-  const failure = loaded && startupFailure(error, loaded);
+  const failure = loaded && server?.startupFailure(error, loaded);
   if (failure) {
     console.error(failure);
     process.exit(1);

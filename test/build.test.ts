@@ -61,7 +61,8 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
       metafile: true,
       logLevel: 'silent',
     });
-    const staticallyImported = new Set(['src/main.ts']);
+    // main.ts loads the server once the configuration holds: its graph counts as the server's.
+    const staticallyImported = new Set(['src/main.ts', 'src/server/start.ts']);
     const dynamicImports: string[] = [];
     for (const file of staticallyImported) {
       for (const edge of metafile.inputs[file]?.imports ?? []) {
@@ -70,7 +71,8 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('production build', () => {
         else if (edge.kind === 'dynamic-import') dynamicImports.push(`${file} -> ${edge.path}`);
       }
     }
-    expect(staticallyImported).toContain('src/server/start.ts');
+    expect(dynamicImports).toContain('src/main.ts -> src/server/start.ts');
+    expect(staticallyImported).toContain('src/server/gateway.ts');
     expect([...staticallyImported].filter((file) => file.startsWith('prisma/'))).toEqual([]);
     // The one way in: src/db/seeding.ts, when seeding is asked for.
     expect(dynamicImports.filter((edge) => edge.includes('prisma/'))).toEqual(['src/db/seeding.ts -> prisma/seed.ts']);

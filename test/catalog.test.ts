@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { authenticate } from '../src/newsroom/auth.js';
-import { createDemoGateway, globalId, keyHeader, onPostgres, pristineDataDir, type TestGateway } from './helpers.js';
+import { createDemoGateway, distCommand, globalId, keyHeader, onPostgres, pristineDataDir, type TestGateway } from './helpers.js';
 
 let gw: TestGateway;
 let admin: Record<string, string>;
@@ -154,7 +154,7 @@ describe.skipIf(onPostgres)('the apikey script', () => {
     try {
       const result = spawnSync(
         process.execPath,
-        ['--import', 'tsx', 'scripts/apikey.ts', 'create', '--role', 'ADMIN', '--name', 'First admin'],
+        [...distCommand('scripts/apikey.ts'), 'create', '--role', 'ADMIN', '--name', 'First admin'],
         {
           env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
           encoding: 'utf8',
@@ -173,7 +173,7 @@ describe.skipIf(onPostgres)('the apikey script', () => {
       } finally {
         await db.close();
       }
-      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/apikey.ts', 'create', '--role', 'KING', '--name', 'x'], {
+      const bad = spawnSync(process.execPath, [...distCommand('scripts/apikey.ts'), 'create', '--role', 'KING', '--name', 'x'], {
         env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
         encoding: 'utf8',
         timeout: 120_000,

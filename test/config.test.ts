@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { distCommand } from './helpers.js';
 
 describe('configuration', () => {
   it('has a default for everything: embedded PGlite in ./data on port 4000', () => {
@@ -51,7 +52,7 @@ describe('configuration', () => {
   });
 
   it('stops the process at start with a message naming the variable', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const result = spawnSync(process.execPath, distCommand('main'), {
       env: { ...process.env, PORT: '99999', DATABASE_URL: '' },
       encoding: 'utf8',
       timeout: 60_000,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../src/db/lock.js';
-import { onPostgres, pristineDataDir, waitUntilReady } from './helpers.js';
+import { distCommand, onPostgres, pristineDataDir, waitUntilReady } from './helpers.js';
 
 // The lock guards the embedded default only: this runs once, on the PGlite pass.
 describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
@@ -75,7 +75,7 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
     /** Runs a script to its end: exit code and everything it printed. */
     const run = (args: string[], extra: Record<string, string> = {}) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (chunk) => (out += chunk));
@@ -88,7 +88,7 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
       dirs.push(dataDir);
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      gateway = spawn(process.execPath, distCommand('main'), {
         env: env({ PORT: String(port) }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -109,14 +109,14 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
       expect(key).toMatch(/^nrk_/);
 
       const [tool, second] = await Promise.all([
-        run(['scripts/apikey.ts', 'create', '--role', 'ADMIN', '--name', 'Second admin']),
-        run(['src/main.ts'], { PORT: String(await freePort()) }),
+        run([...distCommand('scripts/apikey.ts'), 'create', '--role', 'ADMIN', '--name', 'Second admin']),
+        run(distCommand('main'), { PORT: String(await freePort()) }),
       ]);
       for (const refused of [tool, second]) {
         expect(refused.code, refused.err + refused.out).toBe(1);
         expect(refused.out).toBe('');
         expect(refused.err.trim().split('\n')).toHaveLength(1);
-        expect(refused.err).toContain(`in use by pid ${gateway.pid} (main.ts`);
+        expect(refused.err).toContain(`in use by pid ${gateway.pid} (main.js`);
         expect(refused.err).toContain(path.join(dataDir, LOCK_FILE));
       }
 
@@ -132,7 +132,7 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
       gateway.kill('SIGTERM');
       await new Promise((resolve) => gateway.once('exit', resolve));
       expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
-      const listed = await run(['scripts/apikey.ts', 'list']);
+      const listed = await run([...distCommand('scripts/apikey.ts'), 'list']);
       expect(listed.code, listed.err).toBe(0);
       expect(listed.out).toMatch(/#1\tADMIN\tnrk_[\w-]+…\tFirst admin \(start-up log\)\tlast used /);
     });

@@ -13,6 +13,7 @@ import { drainServer } from '../src/server/observability.js';
 import {
   createTestDatabase,
   databaseUrl,
+  distCommand,
   keyHeader,
   onPostgres,
   pristineDataDir,
@@ -210,7 +211,7 @@ describe('shutdown', () => {
   });
 
   // The embedded database is what `npm start` uses; this runs once, on the PGlite pass.
-  describe.skipIf(onPostgres)('SIGTERM to `node src/main.ts`', () => {
+  describe.skipIf(onPostgres)('SIGTERM to `node dist/main.js`', () => {
     let dataDir: string;
     /** A gateway still running when the test times out (its `finally` never runs) is stopped here. */
     let gateway: ChildProcess | undefined;
@@ -225,7 +226,7 @@ describe('shutdown', () => {
     it('stops accepting, finishes the request in flight and exits 0 within SHUTDOWN_TIMEOUT_MS', { timeout: 180_000 }, async () => {
       const port = await freePort();
       const shutdownTimeoutMs = 8000;
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      const child = spawn(process.execPath, distCommand('main'), {
         env: {
           ...process.env,
           PORT: String(port),

@@ -1,15 +1,18 @@
-// Once per test run and database kind (vitest's globalSetup, per project): migrate one template
-// database, and one more holding the demo newsroom, so that each test file copies a template
+// Once per test run (vitest's globalSetup): the production build that process tests start, and
+// per database kind: migrate one template database, and one more holding the demo newsroom, so
+// that each test file copies a template
 // (a PGlite data-directory tarball, or PostgreSQL's CREATE DATABASE … TEMPLATE) instead of
 // running initdb, the WASM schema engine and the demo seed itself. The PGlite templates are kept
 // between runs, outside the clone (`npm ci` empties node_modules, CI runs on a fresh clone), under
 // a hash of everything they are made of.
+import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -30,6 +33,8 @@ export type Templates = {
 declare module 'vitest' {
   export interface ProvidedContext {
     templates: Templates;
+    /** The production build of this run (`npm run build`): what `npm start` runs, for the tests that start processes. */
+    dist: string;
   }
 }
 
@@ -168,6 +173,20 @@ async function pgliteTemplates(): Promise<Templates['pglite']> {
   return files;
 }
 
+/**
+ * `npm run build` into a directory of its own, once per run: the tests that start the gateway or
+ * a script as a process run what `npm start` runs (`node dist/main.js`), not `tsx` over the
+ * sources (0.6 s more CPU a start). The clone's node_modules and module type are linked beside it.
+ */
+async function buildDist(): Promise<{ dist: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'newsroom-test-dist-'));
+  const dist = path.join(dir, 'dist');
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build.ts', dist], { cwd: root });
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return { dist, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 const done = Symbol.for('newsroom.test.templates');
 
 /**
@@ -181,7 +200,8 @@ export default async function setup(project: TestProject) {
   if (state[done]) return;
   state[done] = true;
 
-  const templates: Templates = { pglite: await pgliteTemplates() };
+  const [pglite, build] = await Promise.all([pgliteTemplates(), buildDist()]);
+  const templates: Templates = { pglite };
   // The same rule as test/vitest.config.ts: TEST_DATABASE_URL adds the PostgreSQL pass.
   const serverUrl = process.env.TEST_DATABASE_URL;
   let dropPostgres = async () => {};
@@ -191,5 +211,9 @@ export default async function setup(project: TestProject) {
     dropPostgres = drop;
   }
   project.vitest.provide('templates', templates);
-  return () => dropPostgres();
+  project.vitest.provide('dist', build.dist);
+  return async () => {
+    await dropPostgres();
+    await build.remove();
+  };
 }

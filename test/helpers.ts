@@ -69,6 +69,15 @@ export async function pristineDataDir(parent = tmpdir()): Promise<string> {
   return dir;
 }
 
+/**
+ * `node` arguments that run a command of the production build (test/global-setup.ts): `main` is
+ * `node dist/main.js` (`npm start`), a script is its compiled file, e.g. `scripts/apikey.ts`.
+ */
+export function distCommand(entry: 'main' | `scripts/${string}.ts`): string[] {
+  const dist = inject('dist');
+  return [entry === 'main' ? path.join(dist, 'main.js') : path.join(dist, entry.replace(/\.ts$/, '.js'))];
+}
+
 /** The URL of a test database on the PostgreSQL server: a second pool on it is another gateway. */
 export async function databaseUrl(test: TestDatabase): Promise<string> {
   const [{ name }] = await test.prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrationList } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
 import { startGateway, startupFailure } from '../src/server/start.js';
-import { onPostgres, pristineDataDir, testConfig } from './helpers.js';
+import { distCommand, onPostgres, pristineDataDir, testConfig } from './helpers.js';
 
 // The embedded default is what this file exercises; the PostgreSQL run covers the same API elsewhere.
 describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
@@ -85,7 +85,7 @@ describe.skipIf(onPostgres)('the gateway on the embedded default', () => {
   });
 
   it('an unreachable database ends `npm start` with one line on stderr (no stack, no password) and exit code 1', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const result = spawnSync(process.execPath, distCommand('main'), {
       env: { ...process.env, DATABASE_URL: 'postgresql://newsroom:s3cret@127.0.0.1:1/newsroom', DATABASE_CONNECT_TIMEOUT_MS: '1000' },
       encoding: 'utf8',
       timeout: 60_000,
