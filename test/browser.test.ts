@@ -53,8 +53,9 @@ describe.skipIf(onPostgres || (!executablePath && !inCI))('in a real browser', (
     if (!executablePath) throw new Error(`${notFound} CI runs the browser tests.`);
     if (!isExecutable(executablePath)) throw new Error(`CHROMIUM_PATH=${executablePath} is not an executable file.`);
     demo = await createDemoGateway();
+    // As production runs it: the response cache and the HTTP cache in front (live updates purge them).
     gateway = await serveGateway({
-      config: testConfig({ PORT: '0', HOST: '127.0.0.1', SCHEDULER_INTERVAL_MS: '0', OUTBOX_POLL_MS: '200' }),
+      config: testConfig({ PORT: '0', HOST: '127.0.0.1', SCHEDULER_INTERVAL_MS: '0', OUTBOX_POLL_MS: '200', RESPONSE_CACHE: 'true' }),
       db: demo.db,
       logger: createLogger('silent'),
     });
