@@ -36,6 +36,8 @@ const { values } = parseArgs({
     stories: { type: 'string', default: '60' },
     interval: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '6' },
+    /** The subscribers' WebSocket client: `raw` (net's onread and the frames parsed here) or `ws`. */
+    client: { type: 'string', default: 'raw' },
     'connect-batch': { type: 'string', default: '50' },
     label: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
@@ -122,6 +124,7 @@ async function main() {
       localAddress: `127.0.0.${11 + i}`,
       query,
       batch: Number(values['connect-batch']),
+      client: values.client === 'ws' ? 'ws' : 'raw',
     };
     worker.child.send({ type: 'start', job });
   });
@@ -225,6 +228,7 @@ async function main() {
     node: process.version,
     subscribers,
     clientProcesses: workerCount,
+    client: values.client,
     connected,
     stories,
     intervalMs,
