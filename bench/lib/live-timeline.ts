@@ -16,6 +16,8 @@ type FanOut = {
   resumed: number[];
   direct: number;
   pushed: number;
+  userUs: number;
+  systemUs: number;
 };
 type Gc = { kind: 'gc'; at: number; ms: number; gc: string };
 
@@ -41,6 +43,9 @@ export type StoryTimeline = {
   clientCores?: number;
   direct?: number;
   pushed?: number;
+  /** The gateway's CPU per delivery from the fan-out's first write to its last (whatever ran between its slices included), µs. */
+  fanOutUserUs?: number;
+  fanOutSystemUs?: number;
 };
 
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -119,6 +124,8 @@ export function storyTimelines(
           100,
         direct: fanOut.direct,
         pushed: fanOut.pushed,
+        fanOutUserUs: round(fanOut.userUs / Math.max(1, fanOut.direct + fanOut.pushed)),
+        fanOutSystemUs: round(fanOut.systemUs / Math.max(1, fanOut.direct + fanOut.pushed)),
       });
     }
     return timeline;
@@ -147,5 +154,7 @@ export function summariseTimelines(timelines: StoryTimeline[]) {
     clientDelayP50: pick((t) => t.clientDelay?.p50),
     clientDelayP99: pick((t) => t.clientDelay?.p99),
     clientCores: pick((t) => t.clientCores),
+    fanOutUserUsPerDelivery: pick((t) => t.fanOutUserUs),
+    fanOutSystemUsPerDelivery: pick((t) => t.fanOutSystemUs),
   };
 }

@@ -14,6 +14,8 @@ export type FanOutTrace = {
   slices: [at: number, handed: number][];
   /** When each slice after the first began (the event loop came back to the fan-out). */
   resumed: number[];
+  /** The process's CPU when the fan-out began (process.cpuUsage, µs); the line has its user and system µs over the fan-out. */
+  cpu: NodeJS.CpuUsage;
   /** Written straight to sockets / pushed through graphql-ws. */
   direct: number;
   pushed: number;
@@ -52,7 +54,10 @@ export function createLiveTrace(file: string | undefined): LiveTrace | undefined
   return {
     now,
     eventsRead: (ids, startedAt) => line({ kind: 'read', ids, startedAt, at: now() }),
-    fanOut: (trace) => line({ kind: 'fanout', ...trace, end: now() }),
+    fanOut: ({ cpu, ...trace }) => {
+      const used = process.cpuUsage(cpu);
+      line({ kind: 'fanout', ...trace, end: now(), userUs: used.user, systemUs: used.system });
+    },
     close() {
       gc.disconnect();
       closeSync(fd);

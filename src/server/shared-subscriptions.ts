@@ -97,6 +97,7 @@ export function createSubscriptionSharing(trace?: LiveTrace) {
         const timeline: FanOutTrace | undefined = trace && {
           eventId: (next.value.extensions as { eventId?: string } | undefined)?.eventId,
           start: trace.now(),
+          cpu: process.cpuUsage(),
           slices: [],
           resumed: [],
           direct: 0,
@@ -176,49 +177,60 @@ export function createSubscriptionSharing(trace?: LiveTrace) {
 
 /**
  * A subscription's `next` messages written straight to its socket as text frames:
- * `{"id":…,"type":"next","payload":…}`, the id's part encoded once per subscription and the
- * payload once per result for every socket. The caller checks that the socket is open and keeping up.
+ * `{"id":…,"type":"next","payload":…}`. The whole frame (header, id, payload) is built once per
+ * result and subscription id and the same bytes are written to every socket whose subscription
+ * has that id (most clients use the same ids), so a delivery allocates and copies nothing.
+ * The caller checks that the socket is open and keeping up.
  */
 export function nextWriter(socket: WebSocket, id: string): (result: ExecutionResult) => void {
-  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   // ws writes its own frames to the TCP socket synchronously too (it queues only while
   // compressing), so frames written beside it keep their order; with permessage-deflate
   // negotiated (this server offers none), ws' own send does it.
   const raw = socket.extensions ? undefined : (socket as unknown as { _socket?: Socket })._socket;
   return (result) => {
-    const tail = (sharedPayload(result) as SharedPayload).tail;
-    if (raw) writeTextFrame(raw, head, tail);
-    else socket.send(Buffer.concat([head, tail]), { binary: false });
+    const frame = nextFrame(result, id);
+    if (!raw) socket.send(frame.subarray(frameHeaderLength(frame)), { binary: false });
+    else if (raw.writable) raw.write(frame);
   };
 }
 
-/** Frames up to this size are copied into one buffer (one write); larger ones go as two, corked. */
-const ONE_BUFFER_MAX = 16 * 1024;
+// The frames of the result being fanned out, by subscription id: a one-entry cache in front of
+// the WeakMap, since a fan-out writes one result to thousands of sockets in a row.
+const frames = new WeakMap<ExecutionResult, Map<string, Buffer>>();
+let lastResult: ExecutionResult | undefined;
+let lastFrames: Map<string, Buffer> | undefined;
 
-/** One unmasked, final text frame of `head` + `tail`, written to the TCP socket under a WebSocket. */
-function writeTextFrame(raw: Socket, head: Buffer, tail: Buffer) {
-  if (!raw.writable) return;
-  const length = head.length + tail.length;
-  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const oneBuffer = length <= ONE_BUFFER_MAX;
-  const frame = Buffer.allocUnsafe(headerLength + head.length + (oneBuffer ? tail.length : 0));
-  frame[0] = 0x81; // FIN, text
-  if (headerLength === 2) frame[1] = length;
-  else if (headerLength === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  head.copy(frame, headerLength);
-  if (oneBuffer) {
+/** One unmasked, final text frame: `{"id":<id>,"type":"next","payload":<the shared payload>}`. */
+export function nextFrame(result: ExecutionResult, id: string): Buffer {
+  let byId = lastResult === result ? lastFrames : frames.get(result);
+  if (!byId) frames.set(result, (byId = new Map()));
+  lastResult = result;
+  lastFrames = byId;
+  let frame = byId.get(id);
+  if (!frame) {
+    const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+    const tail = (sharedPayload(result) as SharedPayload).tail;
+    const length = head.length + tail.length;
+    const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+    frame = Buffer.allocUnsafeSlow(headerLength + length);
+    frame[0] = 0x81; // FIN, text
+    if (headerLength === 2) frame[1] = length;
+    else if (headerLength === 4) {
+      frame[1] = 126;
+      frame.writeUInt16BE(length, 2);
+    } else {
+      frame[1] = 127;
+      frame.writeBigUInt64BE(BigInt(length), 2);
+    }
+    head.copy(frame, headerLength);
     tail.copy(frame, headerLength + head.length);
-    raw.write(frame);
-  } else {
-    raw.cork();
-    raw.write(frame);
-    raw.write(tail);
-    raw.uncork();
+    byId.set(id, frame);
   }
+  return frame;
+}
+
+/** Where a frame built by nextFrame starts its payload. */
+function frameHeaderLength(frame: Buffer): number {
+  const length = frame[1]! & 0x7f;
+  return length < 126 ? 2 : length === 126 ? 4 : 10;
 }

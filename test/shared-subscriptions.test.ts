@@ -1,0 +1,71 @@
+// The shared execution's fan-out (src/server/shared-subscriptions.ts) without a server: many
+// subscribers of one stream, results written straight to them (the direct path a WebSocket
+// takes while graphql-ws waits) in slices with turns of the event loop between them.
+import type { ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createChannel } from '../src/newsroom/channel.js';
+import { createSubscriptionSharing, nextFrame } from '../src/server/shared-subscriptions.js';
+
+/** A source stream the test pushes results into, and n subscribers waiting on it as graphql-ws does. */
+async function fanOut(n: number, onWrite?: (subscriber: number, result: ExecutionResult) => void) {
+  const source = createChannel<ExecutionResult>({ capacity: 100, overflowError: () => new Error('overflow') });
+  const share = createSubscriptionSharing();
+  const written: ExecutionResult[][] = Array.from({ length: n }, () => []);
+  const streams: AsyncIterator<ExecutionResult>[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const stream = (await share(
+      'same document',
+      () => source,
+      (result) => {
+        written[i]!.push(result);
+        onWrite?.(i, result);
+      },
+    )) as AsyncIterableIterator<ExecutionResult>;
+    streams.push(stream);
+    void stream.next(); // graphql-ws waits on it: results go straight to the writer
+  }
+  return { source, streams, written };
+}
+
+const story = (n: number): ExecutionResult => ({ data: { storiesPublished: { eventId: String(n) } } });
+
+describe('shared subscriptions', () => {
+  it('writes every result to every subscriber, in order, across slices of the fan-out', async () => {
+    const { source, written } = await fanOut(1200);
+    const results = [story(1), story(2), story(3)];
+    for (const result of results) source.push(result); // back to back: the second arrives mid fan-out of the first
+    await expect.poll(() => written.every((w) => w.length === 3)).toBe(true);
+    for (const w of written) expect(w).toEqual(results);
+  });
+
+  it('a subscriber that goes away mid fan-out gets nothing more; the others get everything', async () => {
+    let gone: AsyncIterator<ExecutionResult> | undefined;
+    const { source, streams, written } = await fanOut(1200, (subscriber, result) => {
+      // While the first result is being written (subscriber 10 is in the first slice), the
+      // 1,100th subscriber (in the third slice) completes.
+      if (subscriber === 10 && result === first) void gone!.return?.();
+    });
+    gone = streams[1100];
+    const first = story(1);
+    source.push(first);
+    source.push(story(2));
+    await expect.poll(() => written.filter((w) => w.length === 2).length).toBe(1199);
+    expect(written[1100]).toEqual([]);
+    expect(written[1199]!.map((r) => (r.data as any).storiesPublished.eventId)).toEqual(['1', '2']);
+  });
+
+  it('frames a result once per subscription id: the same bytes for every socket, graphql-ws message shape', () => {
+    const result = story(7);
+    const frame = nextFrame(result, 'a"1');
+    expect(nextFrame(result, 'a"1')).toBe(frame);
+    expect(nextFrame(result, 'b')).not.toBe(frame);
+    expect(frame[0]).toBe(0x81); // FIN, text
+    expect(frame[1]).toBe(frame.length - 2);
+    expect(JSON.parse(frame.subarray(2).toString())).toEqual({ id: 'a"1', type: 'next', payload: result });
+    const large: ExecutionResult = { data: { body: 'x'.repeat(70_000) } };
+    const big = nextFrame(large, '1');
+    expect(big[1]).toBe(127);
+    expect(Number(big.readBigUInt64BE(2))).toBe(big.length - 10);
+    expect(JSON.parse(big.subarray(10).toString())).toEqual({ id: '1', type: 'next', payload: large });
+  });
+});
