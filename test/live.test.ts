@@ -78,7 +78,7 @@ const subscribed = (gateway: RunningGateway, count: number) =>
   expect.poll(() => gateway.live.subscriptions, { timeout: 5000, interval: 20 }).toBe(count);
 
 let counter = 0;
-async function publishStory(gateway: RunningGateway | TestGateway, section = worldId) {
+async function publishStory(gateway: RunningGateway | TestGateway, section = worldId, body?: string) {
   counter += 1;
   const headline = `Live story ${counter} ${Date.now()}`;
   const fetch = 'yoga' in gateway ? gateway.yoga.fetch : undefined;
@@ -94,7 +94,7 @@ async function publishStory(gateway: RunningGateway | TestGateway, section = wor
   };
   const draft = await call(
     `mutation($input: CreateDraftInput!) { createDraft(input: $input) { ... on MutationCreateDraftSuccess { data { id slug } } } }`,
-    { input: { headline, section, byline: [{ author: reutersId, role: 'AGENCY' }] } },
+    { input: { headline, section, body, byline: [{ author: reutersId, role: 'AGENCY' }] } },
   );
   await call(`mutation($id: ID!) { publishArticle(id: $id) { __typename } }`, { id: draft.data.id });
   return { id: draft.data.id as string, slug: draft.data.slug as string, headline };
@@ -261,6 +261,38 @@ describe('graphql-ws', () => {
     const results = await fast.waitFor(5, 10_000);
     expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual(stories.map((s) => s.slug));
     slow.terminate();
+  });
+
+  it('a subscriber that stops reading is closed with 1013 once 4 MB wait for it, on the path that writes straight to its socket', async () => {
+    const gateway = await serve();
+    // Each story's message to this subscriber is about 5 MB: 25 copies of a 190 KB body.
+    const heavy = `subscription { storiesPublished { eventId article { slug ${Array.from({ length: 25 }, (_, i) => `b${i}: body { html }`).join(' ')} } } }`;
+    const slow = new WebSocket(gateway.url.replace('http', 'ws'), 'graphql-transport-ws');
+    const nexts: string[] = [];
+    slow.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'next') nexts.push(message.payload.data.storiesPublished.article.slug);
+    });
+    const closed = new Promise<number>((resolve) => slow.once('close', resolve));
+    await new Promise((resolve) => slow.once('open', resolve));
+    slow.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => slow.once('message', resolve));
+    slow.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: heavy } }));
+    const fast = collect(wsClient(clients, gateway), PUBLISHED);
+    await subscribed(gateway, 2);
+    slow.pause();
+    const body = 'word '.repeat(38_000);
+    const stories = [];
+    for (let i = 0; i < 4; i += 1) stories.push(await publishStory(gateway, worldId, body));
+    const results = await fast.waitFor(4, 10_000);
+    expect(results.map((r) => r.data.storiesPublished.article.slug)).toEqual(stories.map((s) => s.slug));
+    // What was written before the limit arrives, in order, then the close.
+    slow.resume();
+    expect(await closed).toBe(1013);
+    expect(nexts.length).toBeGreaterThanOrEqual(1);
+    expect(nexts.length).toBeLessThan(4);
+    expect(nexts).toEqual(stories.slice(0, nexts.length).map((s) => s.slug));
+    await subscribed(gateway, 1);
   });
 
   it('subscribers sharing one execution each get their own messages; one that completes stops receiving, the others go on', async () => {
