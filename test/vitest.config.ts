@@ -40,6 +40,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // expect.poll gives up after 1 s by default: on a busy machine a WebSocket or a child process
+    // takes longer than that to come up. A poll still returns as soon as it holds.
+    expect: { poll: { timeout: 10_000 } },
     // PGlite, the schema engine and the child processes some files start are CPU-heavy: on a 2-core
     // machine a third worker only made the start-up tests (server, migrations) time out when busy.
     maxWorkers: 2,
