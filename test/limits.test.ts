@@ -109,6 +109,14 @@ describe('request body size (MAX_BODY_BYTES)', () => {
     expect(response.status).toBe(413);
   });
 
+  it('a Content-Length that is not one non-negative integer is a 400', async () => {
+    for (const value of ['12abc', '-1', '10, 10']) {
+      const response = await post(small, { query }, { 'content-length': value });
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    }
+  });
+
   describe('over HTTP', () => {
     let server: Awaited<ReturnType<typeof serve>>;
     beforeAll(async () => {
@@ -124,6 +132,24 @@ describe('request body size (MAX_BODY_BYTES)', () => {
       expect(result.status).toBe(413);
       expect(JSON.parse(result.body).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
       expect(result.sentBytes).toBeLessThan(100);
+    });
+
+    it('serves a body that declares its length (read as it is, not through a counting stream) and one that is chunked', async () => {
+      const body = JSON.stringify({ query, variables: { pad: 'x'.repeat(1500) } });
+      const declared = await rawPost(server.port, { 'content-length': String(Buffer.byteLength(body)) }, async (write) => {
+        write(body.slice(0, 100));
+        await pause(20);
+        write(body.slice(100));
+      });
+      expect(declared.status).toBe(200);
+      expect(JSON.parse(declared.body)).toEqual({ data: { articles: { totalCount: expect.any(Number) } } });
+      const chunked = await rawPost(server.port, {}, async (write) => {
+        write(body.slice(0, 100));
+        await pause(20);
+        write(body.slice(100));
+      });
+      expect(chunked.status).toBe(200);
+      expect(JSON.parse(chunked.body)).toEqual(JSON.parse(declared.body));
     });
 
     it('stops a chunked body (no Content-Length) once it passes the limit', async () => {

@@ -14,7 +14,7 @@ import { cacheRules, schema } from '../schema/index.js';
 import { badInputPlugins } from './bad-input.js';
 import { useCdnTags } from './cdn-purge.js';
 import { frontDoor, type FrontDoor } from './front-door.js';
-import { httpPolicy, type HttpPolicy } from './http-policy.js';
+import { bodyLimit, httpPolicy, type HttpPolicy } from './http-policy.js';
 import { anonymousCapacity } from './database-capacity.js';
 import { useFeeds } from './feeds.js';
 import { useFrontPage } from './front-page.js';
@@ -112,6 +112,8 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       capacity.plugin,
       ...useCdnTags(config.cdnPurge.target),
       ...obs.lastPlugins,
+      // Where yoga's own body limit ran: after every plugin, so it wraps the parser yoga chose.
+      bodyLimit(config.maxBodyBytes),
     ],
     maskedErrors: {
       // Input errors keep their message and code; everything else becomes one opaque error,

@@ -93,8 +93,63 @@ export function httpPolicy(config: Config): HttpPolicy {
         return anyOrigin || (origin !== null && config.corsOrigins.includes(origin)) ? corsOptions : false;
       },
       batching: false,
-      // Yoga checks Content-Length and also counts the bytes actually streamed.
-      maxRequestBodySize: config.maxBodyBytes,
+      // Yoga's own limit pipes every body through a TransformStream (a stream pipeline, an
+      // AbortController and a DOMException per request); bodyLimit() below does the same checks.
+      maxRequestBodySize: false,
+    },
+  };
+}
+
+const CONTENT_LENGTH = /^\d+$/;
+
+function bodyTooLarge() {
+  return createGraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+}
+
+/**
+ * The body limit yoga's `maxRequestBodySize` applies (a Content-Length over it is a 413 before the
+ * body is read; a body without one is counted as it streams and stopped once it passes the limit),
+ * but a body that declares its length is not piped through a counting stream: Node's HTTP parser
+ * delivers exactly Content-Length bytes, so the declared length is the length. Only a chunked
+ * body (no Content-Length) is counted. Registered after yoga's request parsers, like yoga's own.
+ */
+export function bodyLimit(limit: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const contentLength = request.headers.get('content-length');
+      if (contentLength != null) {
+        if (!CONTENT_LENGTH.test(contentLength)) {
+          throw createGraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+        }
+        if (Number(contentLength) > limit) throw bodyTooLarge();
+        return;
+      }
+      if (requestParser == null || request.body == null) return;
+      const parse = requestParser;
+      setRequestParser((req) => {
+        const body = req.body;
+        if (!body) return parse(req);
+        let bytesRead = 0;
+        const Transform = body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
+        const limited = body.pipeThrough(
+          new Transform({
+            transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) {
+              bytesRead += chunk.byteLength;
+              if (bytesRead > limit) controller.error(bodyTooLarge());
+              else controller.enqueue(chunk);
+            },
+          }),
+        );
+        return parse(
+          new fetchAPI.Request(req.url, {
+            method: req.method,
+            headers: req.headers,
+            signal: req.signal,
+            body: limited,
+            duplex: 'half',
+          } as RequestInit),
+        );
+      });
     },
   };
 }
