@@ -6,7 +6,8 @@
 // publishes has the editor on a gateway beside it). Every run gets a fresh copy of the bench
 // database (CREATE DATABASE … TEMPLATE newsroom_bench), so the stories it publishes never change
 // the data other runs read. Loopback only; bounded in time; everything it starts is stopped.
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     'no-prime': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'sql-log': { type: 'boolean', default: false },
   },
 });
 const durationS = Number(values.duration);
@@ -141,6 +143,88 @@ async function databaseCounters(): Promise<{ xacts: number; backends: number[] }
     const backends = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [STORM_DB]);
     return { xacts: Number(stat.rows[0]?.xacts ?? 0), backends: backends.rows.map((r) => r.pid) };
   });
+}
+
+// ── Where the transactions come from (--sql-log) ────────────────────────────────────────────────
+
+/**
+ * PostgreSQL's own log (log_statement = all on the storm database only, set by --sql-log). The
+ * log line prefix is Debian's `%m [%p] %q%u@%d `: the backend's pid, then the database.
+ */
+const PG_LOG = '/var/log/postgresql/postgresql-15-main.log';
+const logSize = () => {
+  try {
+    return statSync(PG_LOG).size;
+  } catch {
+    return 0;
+  }
+};
+
+function readLogFrom(offset: number): string {
+  const size = logSize();
+  if (size <= offset) return '';
+  const fd = openSync(PG_LOG, 'r');
+  try {
+    const buffer = Buffer.alloc(size - offset);
+    readSync(fd, buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A statement's shape: literals, numbers and parameter lists folded, so one query is one shape. */
+function statementShape(sql: string): string {
+  return sql
+    .replace(/\s+/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, '?')
+    .replace(/\$\d+(?:\s*,\s*\$\d+)*/g, '$n')
+    .replace(/\b\d+\b/g, 'N')
+    .replace(/"public"\./g, '')
+    .trim()
+    .slice(0, 4000);
+}
+
+/**
+ * The storm database's transactions during the run, from PostgreSQL's log: each statement outside
+ * BEGIN…COMMIT is one, a BEGIN…COMMIT block is one (named by its first statement), per process
+ * (application_name, which the bench sets per server with PGAPPNAME) and shape.
+ */
+function transactionsBySource(text: string, appOf: Map<number, string>) {
+  const statements: { pid: number; sql: string }[] = [];
+  const head = new RegExp(`^\\S+ \\S+ \\S+ \\[(\\d+)\\] \\S+@${STORM_DB} LOG:  (?:statement|execute [^:]*): (.*)$`);
+  let current: { pid: number; sql: string } | null = null;
+  for (const line of text.split('\n')) {
+    const match = head.exec(line);
+    if (match) {
+      current = { pid: Number(match[1]), sql: match[2]! };
+      statements.push(current);
+    } else if (current && line.startsWith('\t')) {
+      current.sql += ` ${line.trim()}`;
+    } else {
+      current = null;
+    }
+  }
+  const open = new Map<number, string | null>();
+  const counts = new Map<string, number>();
+  const count = (pid: number, shape: string) => {
+    const key = `${appOf.get(pid) ?? `pid ${pid}`} | ${shape}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  for (const { pid, sql } of statements) {
+    const shape = statementShape(sql);
+    if (/^(BEGIN|START TRANSACTION)/i.test(shape)) {
+      open.set(pid, null);
+    } else if (/^(COMMIT|ROLLBACK|END)/i.test(shape)) {
+      if (open.has(pid)) count(pid, `TX: ${open.get(pid) ?? '(empty)'}`);
+      open.delete(pid);
+    } else if (open.has(pid)) {
+      if (open.get(pid) === null) open.set(pid, shape);
+    } else {
+      count(pid, shape);
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([source, transactions]) => ({ source, transactions }));
 }
 
 // ── The read mix ────────────────────────────────────────────────────────────────────────────────
@@ -323,19 +407,20 @@ function backendCpu(pids: number[]): Map<number, number> {
 async function runOne(setup: Setup, server: Server) {
   log(`── ${server}, ${SETUP_TITLE[setup]}: copying the database`);
   await copyDatabase();
+  if (values['sql-log']) await admin((c) => c.query(`ALTER DATABASE ${STORM_DB} SET log_statement = 'all'`));
   const world = await prepareWorld();
   const env = { DATABASE_URL: stormUrl, REDIS_URL: 'redis://127.0.0.1:6379', ...extraEnv };
   const started: RunningServer[] = [];
   try {
     const busy = await machineBusyPercent(1000);
     const underTest = await startServer(server, {
-      env,
+      env: { ...env, PGAPPNAME: 'under test' },
       pin,
       ...(values.profile ? { cpuProfileDir: path.join(benchDir, '.profile', `${server}-${setup}`) } : {}),
     });
     started.push(underTest);
     const editorServer =
-      setup === 'second' || (setup === 'same' && server === 'postgraphile') ? await startServer('gateway', { env, pin: false }) : null;
+      setup === 'second' || (setup === 'same' && server === 'postgraphile') ? await startServer('gateway', { env: { ...env, PGAPPNAME: 'editor gateway' }, pin: false }) : null;
     if (editorServer) started.push(editorServer);
     const editorUrl = setup === 'none' ? null : setup === 'same' ? underTest.url : editorServer!.url;
 
@@ -400,6 +485,16 @@ async function runOne(setup: Setup, server: Server) {
     const dbBefore = await databaseCounters();
     const pgBefore = backendCpu(dbBefore.backends);
     const cpuBefore = underTest.cpuSeconds() ?? 0;
+    const logBefore = values['sql-log'] ? logSize() : 0;
+    // Which process each backend serves (pools open and close connections during the run).
+    const appOf = new Map<number, string>();
+    const noteApps = async () => {
+      const apps = await admin((c) =>
+        c.query<{ pid: number; app: string }>(`SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = $1`, [STORM_DB]),
+      );
+      for (const r of apps.rows) appOf.set(r.pid, r.app || 'other');
+    };
+    const appTimer = values['sql-log'] ? setInterval(() => void noteApps().catch(() => {}), 2000) : undefined;
     const t0 = Date.now();
     log(`storm ${durationS} s${editorUrl ? `, editor on ${setup === 'same' ? 'the gateway under test' : 'a second gateway'}` : ''}`);
     const editor = editorUrl
@@ -412,6 +507,21 @@ async function runOne(setup: Setup, server: Server) {
     for (const pid of dbAfter.backends) pgCpu += (readCpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
     const cacheAfter = server === 'gateway' ? await cacheCounts(underTest.url) : {};
     const edits = await editor;
+    let sqlLog: { source: string; transactions: number; perSecond: number }[] | null = null;
+    if (values['sql-log']) {
+      clearInterval(appTimer);
+      await noteApps();
+      sqlLog = transactionsBySource(readLogFrom(logBefore), appOf).map((s) => ({
+        ...s,
+        perSecond: Math.round((s.transactions * 100) / result.duration) / 100,
+      }));
+      const logged = sqlLog.reduce((sum, s) => sum + s.transactions, 0);
+      log(`SQL log: ${logged} transactions logged (pg_stat_database: ${dbAfter.xacts - dbBefore.xacts}); the top sources:`);
+      for (const s of sqlLog.slice(0, 30)) {
+        const id = createHash('sha1').update(s.source).digest('hex').slice(0, 6);
+        log(`  ${String(s.transactions).padStart(6)}  ${s.perSecond}/s  [${id}] ${s.source.slice(0, 150)}`);
+      }
+    }
     const served = Object.fromEntries(
       Object.entries(cacheAfter)
         .filter(([k]) => !k.startsWith('held_'))
@@ -458,6 +568,7 @@ async function runOne(setup: Setup, server: Server) {
       },
       machineBusyBefore: busy,
       peakRssMb: underTest.peakRssMb(),
+      ...(sqlLog && { sqlLog }),
     };
     log(JSON.stringify(row));
     return row;
