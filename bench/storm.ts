@@ -420,7 +420,9 @@ async function runOne(setup: Setup, server: Server) {
     });
     started.push(underTest);
     const editorServer =
-      setup === 'second' || (setup === 'same' && server === 'postgraphile') ? await startServer('gateway', { env: { ...env, PGAPPNAME: 'editor gateway' }, pin: false }) : null;
+      setup === 'second' || (setup === 'same' && server === 'postgraphile')
+        ? await startServer('gateway', { env: { ...env, PGAPPNAME: 'editor gateway' }, pin: false })
+        : null;
     if (editorServer) started.push(editorServer);
     const editorUrl = setup === 'none' ? null : setup === 'same' ? underTest.url : editorServer!.url;
 
