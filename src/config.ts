@@ -80,6 +80,11 @@ const schema = z.object({
     .optional(),
   /** How often the outbox relay looks for committed story events not yet sent. */
   OUTBOX_POLL_MS: int(50, 60_000).default(500),
+  /**
+   * How often it polls while Redis wakes it on every commit: only the safety net for a lost
+   * wake-up (a crash between commit and notify).
+   */
+  OUTBOX_POLL_WITH_REDIS_MS: int(50, 600_000).default(5000),
   /** Live subscriptions one WebSocket (or SSE client) may hold at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(1, 1000).default(20),
   /** WebSocket ping interval; a client that does not answer is dropped. */
@@ -275,6 +280,7 @@ function toConfig(c: z.output<typeof schema>) {
     popularityRefreshMs: c.POPULARITY_REFRESH_MS,
     redisUrl: c.REDIS_URL,
     outboxPollMs: c.OUTBOX_POLL_MS,
+    outboxPollWithRedisMs: c.OUTBOX_POLL_WITH_REDIS_MS,
     subscriptionsPerConnection: c.SUBSCRIPTIONS_PER_CONNECTION,
     wsKeepAliveMs: c.WS_KEEPALIVE_MS,
     liveTraceFile: c.LIVE_TRACE_FILE,

@@ -471,6 +471,25 @@ describe('across gateways', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('while Redis wakes a gateway its outbox poll is only a safety net: every OUTBOX_POLL_WITH_REDIS_MS, not every OUTBOX_POLL_MS', async () => {
+    const woken = await serve({ REDIS_URL, OUTBOX_POLL_MS: '50', OUTBOX_POLL_WITH_REDIS_MS: '600000' });
+    const polling = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '50' });
+    // Without Redis: a read of the outbox every 50 ms. With it: none while nothing is committed.
+    let from = polling.live.reads;
+    await expect.poll(() => polling.live.reads, { timeout: 5000 }).toBeGreaterThan(from + 1);
+    const before = woken.live.reads;
+    from = polling.live.reads;
+    await expect.poll(() => polling.live.reads, { timeout: 5000 }).toBeGreaterThan(from + 4);
+    expect(woken.live.reads).toBe(before);
+    // A commit on another gateway still reaches it at once, through Redis.
+    const writer = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
+    const onWoken = collect(wsClient(clients, woken), PUBLISHED);
+    await subscribed(woken, 1);
+    const story = await publishStory(writer);
+    const [event] = await onWoken.waitFor(1, 5000);
+    expect(event.data.storiesPublished.article.slug).toBe(story.slug);
+  });
+
   it('without Redis, gateways still deliver what is committed by polling the outbox', async () => {
     const a = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });
     const b = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { noFollower, writeWithEvents } from '../src/newsroom/events.js';
-import { startWebhookSender, type WebhookSender, type WebhookSettings } from '../src/newsroom/webhook-sender.js';
+import { IDLE_TICKS, startWebhookSender, type WebhookSender, type WebhookSettings } from '../src/newsroom/webhook-sender.js';
 import { createLogger } from '../src/logger.js';
 import { metricsRegistry, observeWebhookAttempt } from '../src/server/observability.js';
 import { createTestDatabase, createTestGateway, globalId, keyHeader, testConfig, type TestGateway } from './helpers.js';
@@ -462,6 +462,44 @@ describe('webhooks', () => {
     expect(tried.responseStatus).toBeNull();
     expect(rec.requests).toEqual([]);
     await gw.db.prisma.webhookEndpoint.deleteMany();
+  });
+
+  it('with no endpoint, a sender woken by story events looks for one every IDLE_TICKS intervals (and when woken), not every tick', async () => {
+    // Two databases without endpoints: one sender polls every tick, one is also woken by story events.
+    const [plainDb, wokenDb] = [await createTestDatabase(), await createTestDatabase()];
+    let wake: (() => void) | undefined;
+    async function* wakeUps() {
+      for (;;) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        yield 1;
+      }
+    }
+    const start = (db: typeof plainDb, woken: boolean) =>
+      startWebhookSender({
+        prisma: db.prisma,
+        logger: createLogger('silent'),
+        settings,
+        siteUrl: 'https://news.example',
+        ...(woken && { wakeUps }),
+      });
+    const looks = (db: typeof plainDb) => db.statements.filter((sql) => sql.includes('FROM "public"."WebhookEndpoint"')).length;
+    const plain = start(plainDb, false);
+    const woken = start(wokenDb, true);
+    try {
+      // The plain sender looks on every tick (one statement each); in the time it takes 3 × IDLE_TICKS
+      // ticks, the woken one looks at most once per IDLE_TICKS ticks, and once at start.
+      await until('the plain sender ticked 3 × IDLE_TICKS times', () => looks(plainDb) >= 3 * IDLE_TICKS);
+      const idle = looks(wokenDb);
+      expect(idle).toBeGreaterThanOrEqual(1);
+      expect(idle).toBeLessThanOrEqual(5);
+      // A story event wakes it at once.
+      await until('the woken sender listens', () => wake);
+      wake!();
+      await until('the woken sender looked again', () => looks(wokenDb) > idle);
+    } finally {
+      await Promise.all([plain.stop(), woken.stop()]);
+      await Promise.all([plainDb.dispose(), wokenDb.dispose()]);
+    }
   });
 
   it('bad input is a typed error that changes nothing', async () => {

@@ -54,6 +54,8 @@ const FLUSH_MS = 250;
 /** Bytes of a receiver's answer read at most (it is discarded; only the status counts). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const MAX_ERROR_LENGTH = 500;
+/** Intervals between looks for an endpoint while none is enabled and story events wake the sender. */
+export const IDLE_TICKS = 10;
 
 /** Delay before attempt `attempts + 1`: doubling from the base, capped, with "equal jitter" (half fixed, half random). */
 export function backoffMs(attempts: number, settings: Pick<WebhookSettings, 'backoffBaseMs' | 'backoffMaxMs'>, random = Math.random) {
@@ -321,10 +323,16 @@ export function startWebhookSender(options: {
     });
   }
 
+  // Whether the last round found no enabled endpoint, and when it looked.
+  let noEndpoints = false;
+  let lookedAt = 0;
+
   async function round() {
     if (stopped) return;
     // One statement when no endpoint is registered (most deployments, most of the time).
-    if (!(await prisma.webhookEndpoint.findFirst({ where: { enabled: true }, select: { id: true } }))) return;
+    lookedAt = Date.now();
+    noEndpoints = !(await prisma.webhookEndpoint.findFirst({ where: { enabled: true }, select: { id: true } }));
+    if (noEndpoints) return;
     await fanOut();
     if (stopped || !alive()) return;
     const claimedAt = Date.now();
@@ -359,9 +367,16 @@ export function startWebhookSender(options: {
     return running;
   }
 
-  const interval = settings.intervalMs > 0 ? setInterval(() => void wake(), settings.intervalMs) : undefined;
-  interval?.unref();
   const listening = options.wakeUps?.();
+  // With no endpoint there is nothing to send until one is created (its first deliveries come
+  // with story events, which wake the sender): while story events wake it, an idle sender looks
+  // every IDLE_TICKS intervals instead of every one (a statement per tick on every gateway).
+  const tick = () => {
+    if (listening && noEndpoints && Date.now() - lookedAt < settings.intervalMs * IDLE_TICKS - settings.intervalMs / 2) return;
+    void wake();
+  };
+  const interval = settings.intervalMs > 0 ? setInterval(tick, settings.intervalMs) : undefined;
+  interval?.unref();
   if (listening) {
     void (async () => {
       try {

@@ -45,6 +45,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   const live = new LiveHub(db.prisma, logger.child({ component: 'live' }), {
     redisUrl: config.redisUrl,
     pollMs: config.outboxPollMs,
+    safetyPollMs: config.outboxPollWithRedisMs,
     // Before caches purge for new events: readers stay off replicas that have not replayed them.
     beforeFanOut: db.replicas && (() => db.replicas!.fence()),
     onRead: liveTrace?.eventsRead,
