@@ -127,8 +127,12 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** Cache anonymous query results in memory; unset = on, except under NODE_ENV=test (tests write behind the gateway's back). */
   RESPONSE_CACHE: bool.optional(),
-  /** How long a cached result lives at most (story events purge it earlier). */
-  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(60_000),
+  /**
+   * How long a cached result lives at most (story events purge it earlier). A story's own page
+   * (body, corrections, section, byline, media) is purged by the events that change it; only its
+   * related stories (a ranking new stories join) wait for this.
+   */
+  RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(300_000),
   /** Results holding article lists: MOST_READ orders and read windows move without story events. */
   RESPONSE_CACHE_LIST_TTL_MS: int(0, 86_400_000).default(30_000),
   /** Results holding `mostPopular`: read counts change with every read. */

@@ -10,6 +10,11 @@ describe('configuration', () => {
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './data' });
     expect(config.seedDemo).toBe(true);
     expect(config.graphiql).toBe(true);
+    // Story events purge cached results; the TTLs bound what no event covers (related stories,
+    // list windows, read counts), and with Redis the outbox poll is only the net for a lost wake-up.
+    expect(config.responseCache).toMatchObject({ ttlMs: 300_000, listTtlMs: 30_000, popularTtlMs: 10_000 });
+    expect(config.outboxPollMs).toBe(500);
+    expect(config.outboxPollWithRedisMs).toBe(5000);
   });
 
   it('uses the PostgreSQL server of DATABASE_URL', () => {

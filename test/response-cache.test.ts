@@ -56,7 +56,7 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config.responseCache).toEqual({
       enabled: true,
-      ttlMs: 60_000,
+      ttlMs: 300_000,
       listTtlMs: 30_000,
       popularTtlMs: 10_000,
       maxEntries: 20_000,
@@ -101,7 +101,7 @@ describe('anonymous readers', () => {
     const list = await post('{ articles(first: 3) { edges { node { headline } } } }');
     expect(list.headers.get('cache-control')).toBe('public, max-age=30, stale-while-revalidate=30');
     const one = await post(`{ article(slug: "${MAIN_STORY}") { headline section { name } } }`);
-    expect(one.headers.get('cache-control')).toBe('public, max-age=60, stale-while-revalidate=60');
+    expect(one.headers.get('cache-control')).toBe('public, max-age=300, stale-while-revalidate=300');
   });
 
   it('If-None-Match with the ETag is a 304 without SQL; an unknown ETag gets the full answer', async () => {
@@ -118,7 +118,7 @@ describe('anonymous readers', () => {
     expect(revalidated.status).toBe(304);
     expect(await revalidated.text()).toBe('');
     expect(revalidated.headers.get('etag')).toBe(etag);
-    expect(revalidated.headers.get('cache-control')).toMatch(/^public, max-age=60/);
+    expect(revalidated.headers.get('cache-control')).toMatch(/^public, max-age=300/);
     expect(gw.db.statements.length).toBe(before);
     const unknown = await measured(query, {}, { 'if-none-match': '0'.repeat(64) });
     expect(unknown.response.status).toBe(200);
