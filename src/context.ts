@@ -26,6 +26,11 @@ export type Context = Reader & {
    * relation is asked twice with different arguments; that load keeps the preview rule for them.
    */
   previewed: Set<number>;
+  /**
+   * Surrogate keys a resolver adds to this operation's cached result, beyond the entities in it:
+   * lists keyed by what they hold (`ArticleList:Section:3`, see cache-rules.ts `keyed`).
+   */
+  cacheKeys: Set<string>;
 };
 
 export function createContext(
@@ -34,5 +39,5 @@ export function createContext(
   viewer: Viewer = anonymous,
   extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images'>> = {},
 ): Context {
-  return { ...createReader(prisma, viewer), live, images: defaultImageService, previewed: new Set(), ...extra };
+  return { ...createReader(prisma, viewer), live, images: defaultImageService, previewed: new Set(), cacheKeys: new Set(), ...extra };
 }

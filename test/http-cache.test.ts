@@ -10,6 +10,7 @@ import { createTestDatabase, globalId, keyHeader, MAIN_STORY, testConfig, type T
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 const ARTICLE_PAGE = operationDocument('ArticlePage');
 const PAGE_VARIABLES = { slug: MAIN_STORY, editionDate: '2025-03-01' };
+const SECTION_FRONT = operationDocument('SectionFront');
 
 type LogLine = Record<string, any>;
 
@@ -554,6 +555,71 @@ describe('root fields apart', () => {
     const page = db.statements.slice(mark).filter((sql) => !/WebhookEndpoint|COMMIT|StoryEvent/.test(sql));
     expect(page).toHaveLength(3);
     expect((await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES })).log!.cache).toBe('hit');
+  });
+
+  it('a publish or unpublish purges only the section fronts holding its section: the others stay stored, without SQL', async () => {
+    const gw = await serve({
+      RESPONSE_CACHE_TTL_MS: '600000',
+      RESPONSE_CACHE_LIST_TTL_MS: '600000',
+      RESPONSE_CACHE_POPULAR_TTL_MS: '600000',
+    });
+    const front = (slug: string) => send(gw, { query: SECTION_FRONT, variables: { slug } });
+    const fronts = ['world', 'asia', 'business', 'europe'];
+    for (const slug of fronts) expect((await front(slug)).response.status).toBe(200);
+    for (const slug of fronts) expect((await front(slug)).log!.cache).toBe('hit');
+    expect((await front('asia')).response.headers.get('surrogate-key')).toMatch(/(^| )ArticleList:Section:\d+( |$)/);
+
+    // Published in Asia (World › Asia): World's and Asia's fronts are computed again and lead with
+    // it; Business and Europe hold no story of Asia and are answered from memory, without SQL.
+    const slug = await publishNew(gw);
+    for (const held of ['world', 'asia']) {
+      const read = await front(held);
+      expect(read.statements, held).toBeGreaterThan(0);
+      expect(read.json().data.section.articles.edges[0].node.slug, held).toBe(slug);
+    }
+    for (const other of ['business', 'europe']) {
+      const read = await front(other);
+      expect(read.log!.cache, other).toBe('hit');
+      expect(read.statements, other).toBe(0);
+    }
+
+    // Taken down again: World's and Asia's fronts drop it, the others stay stored.
+    const { id } = await db.prisma.article.findUniqueOrThrow({ where: { slug } });
+    const unpublished = await mutate(gw, `mutation($id: ID!) { unpublishArticle(id: $id) { __typename } }`, {
+      id: globalId('Article', id),
+    });
+    expect(unpublished.__typename).toBe('MutationUnpublishArticleSuccess');
+    for (const held of ['world', 'asia']) {
+      const read = await front(held);
+      expect(read.statements, held).toBeGreaterThan(0);
+      expect(read.json().data.section.articles.edges[0].node.slug, held).not.toBe(slug);
+    }
+    expect((await front('business')).log!.cache).toBe('hit');
+  });
+
+  it('an edit may move a story between sections: it purges every section front', async () => {
+    const gw = await serve({
+      RESPONSE_CACHE_TTL_MS: '600000',
+      RESPONSE_CACHE_LIST_TTL_MS: '600000',
+      RESPONSE_CACHE_POPULAR_TTL_MS: '600000',
+    });
+    const front = (slug: string) => send(gw, { query: SECTION_FRONT, variables: { slug } });
+    const slug = await publishNew(gw);
+    expect((await front('business')).json().data.section.articles.edges[0].node.slug).not.toBe(slug);
+    expect((await front('business')).log!.cache).toBe('hit');
+    const [{ id, version }, business] = await Promise.all([
+      db.prisma.article.findUniqueOrThrow({ where: { slug } }),
+      db.prisma.section.findUniqueOrThrow({ where: { slug: 'business' } }),
+    ]);
+    const updated = await mutate(
+      gw,
+      `mutation($id: ID!, $input: UpdateArticleInput!, $version: Int!) { updateArticle(id: $id, input: $input, version: $version) { __typename } }`,
+      { id: globalId('Article', id), input: { section: globalId('Section', business.id) }, version },
+    );
+    expect(updated.__typename).toBe('MutationUpdateArticleSuccess');
+    const read = await front('business');
+    expect(read.statements).toBeGreaterThan(0);
+    expect(read.json().data.section.articles.edges[0].node.slug).toBe(slug);
   });
 
   it('a repeated page is its joined parts again: same bytes and headers, 304 on its ETag, and never a part a purge removed', async () => {

@@ -12,7 +12,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import './media.js';
-import { ARTICLE_LIST, type CacheRules } from './cache-rules.js';
+import { ARTICLE_LIST, SECTION_ARTICLE_LISTS, sectionArticleList, type CacheRules } from './cache-rules.js';
 import { userError } from './errors.js';
 import { countedConnection, decodeKeyCursor, encodeKeyCursor, isCursorId, isCursorTime, pageOptions } from './pagination.js';
 
@@ -235,16 +235,31 @@ export const articleCacheRules: CacheRules = {
   ttl: { ArticleConnection: 'list' },
   // Related stories and Most Popular are rankings a new story joins only after a while (shared
   // tags, reads): they live out their TTL, so a story's own page survives other stories' publishes.
-  lists: [{ key: ARTICLE_LIST, items: ['Article', 'ArticleEdge'], except: ['Article.related', 'Query.mostPopular'] }],
+  // A section's articles are keyed by the sections they hold (section.ts): a story published in
+  // Asia purges World's and Asia's fronts, not the other sections'.
+  lists: [
+    {
+      key: ARTICLE_LIST,
+      items: ['Article', 'ArticleEdge'],
+      except: ['Article.related', 'Query.mostPopular'],
+      keyed: ['Section.articles'],
+    },
+  ],
   purge(event) {
     // A section, tag or author renamed or moved: lists filtered by its slug hold other articles.
-    if (mayRefileArticles(event)) return [{ typename: ARTICLE_LIST }, { typename: 'Article' }, { typename: 'ArticleEdge' }];
+    if (mayRefileArticles(event))
+      return [{ typename: ARTICLE_LIST }, { typename: SECTION_ARTICLE_LISTS }, { typename: 'Article' }, { typename: 'ArticleEdge' }];
     if (event.articleId == null) return [];
     const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
-    // Every result showing it goes. Any list of articles may gain or lose it (latest, section,
-    // tag and author pages, collections), so every result with such a list goes, and every empty
-    // list or null that could now hold it. (A connection asked only for `totalCount` holds no
-    // list: it lives out its list TTL.)
-    return mayMoveArticle(event) ? [article, { typename: ARTICLE_LIST }, { typename: 'Article' }, { typename: 'ArticleEdge' }] : [article];
+    if (!mayMoveArticle(event)) return [article];
+    // Every result showing it goes. Any list of articles may gain or lose it (latest, tag and
+    // author pages, collections), so every result with such a list goes, and every empty list or
+    // null that could now hold it. (A connection asked only for `totalCount` holds no list: it
+    // lives out its list TTL.) Of the sections' lists, a publish or unpublish changes only those
+    // holding its section (the event's section is the article's at the time, and an edit while it
+    // was listed was an UPDATED event); an edit may have moved it from any section: all of them.
+    const listed = event.type === 'PUBLISHED' || event.type === 'UNPUBLISHED';
+    const sections = listed && event.sectionId != null ? sectionArticleList(event.sectionId) : SECTION_ARTICLE_LISTS;
+    return [article, { typename: ARTICLE_LIST }, { typename: sections }, { typename: 'Article' }, { typename: 'ArticleEdge' }];
   },
 };

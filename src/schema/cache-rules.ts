@@ -26,9 +26,12 @@ export type CacheRules = {
    * which a purge names; the bare key of an `items` type then marks only a null or empty field of
    * that type, so a result that merely shows some of them (a story page and its related stories)
    * is not purged by every change to any of them. A result asking for one of `fields` (schema
-   * coordinates, e.g. a count) gets `key` too.
+   * coordinates, e.g. a count) gets `key` too. A list at a `keyed` coordinate does not get `key`:
+   * its resolver adds narrower keys to the context's `cacheKeys` (a section's articles:
+   * `ArticleList:Section` and `ArticleList:Section:<id>` of each section it holds), so a change
+   * purges only the lists it can be in.
    */
-  lists?: { key: string; items: string[]; except?: string[]; fields?: string[] }[];
+  lists?: { key: string; items: string[]; except?: string[]; keyed?: string[]; fields?: string[] }[];
 };
 
 export function collectCacheRules(modules: CacheRules[]): Required<CacheRules> {
@@ -63,6 +66,14 @@ export function objectPurge(typename: string, id: number | null): CacheEntity[] 
 
 /** The key of results that list articles (latest, section, tag and author pages, collections, editions, search). */
 export const ARTICLE_LIST = 'ArticleList';
+
+/**
+ * The keys of a section's list of articles (`Section.articles`, keyed by its resolver): every such
+ * list has the first; the second names each section whose articles it holds (the section and its
+ * subsections), so a story published or taken down in a section purges only the lists holding it.
+ */
+export const SECTION_ARTICLE_LISTS = 'ArticleList:Section';
+export const sectionArticleList = (sectionId: number) => `${SECTION_ARTICLE_LISTS}:${sectionId}`;
 
 const typeNames = { article: 'Article', section: 'Section', tag: 'Tag', author: 'Author' } as const;
 

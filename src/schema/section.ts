@@ -1,9 +1,10 @@
 // Section: the site's tree (World › Asia); a section's list includes its subsections.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createSection, deleteSection, updateSection } from '../newsroom/catalog.js';
+import { sectionSubtreeIds } from '../newsroom/loaders.js';
 import { Article, ArticleConnection, articleListArgs, parseIntId, resolveArticleList } from './article.js';
 import { builder } from './builder.js';
-import { type CacheRules, objectPurge } from './cache-rules.js';
+import { type CacheRules, objectPurge, SECTION_ARTICLE_LISTS, sectionArticleList } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
@@ -26,7 +27,12 @@ export const Section = builder.prismaNode('Section', {
         type: Article,
         description: 'Published articles of this section and its subsections.',
         args: articleListArgs,
-        resolve: (section, args, ctx, info) => resolveArticleList(ctx, info, args, { section: section.slug }),
+        resolve: async (section, args, ctx, info) => {
+          // Keyed by the sections it holds (cache-rules.ts): a publish elsewhere leaves it cached.
+          ctx.cacheKeys.add(SECTION_ARTICLE_LISTS);
+          for (const id of await sectionSubtreeIds(ctx.loaders, section.slug)) ctx.cacheKeys.add(sectionArticleList(id));
+          return resolveArticleList(ctx, info, args, { section: section.slug });
+        },
       },
       ArticleConnection,
     ),

@@ -101,6 +101,11 @@ export function responseCache(options: {
   const listKeys = documentListKeys(schema, rules.lists);
   /** The list keys of the result being computed for a cache key (set between keying and storing). */
   const listsOfKey = new Map<string, string[]>();
+  /**
+   * The keys resolvers added to the context of the result about to be stored: the plugin calls
+   * onTtl with the context and then, synchronously, `set` without it.
+   */
+  let resolverKeys: Set<string> | undefined;
 
   const cache: Cache = {
     get: find,
@@ -109,6 +114,8 @@ export function responseCache(options: {
       const seconds = Math.floor(ttl / 1000);
       const keys = new Set([...entities].flatMap(keysOf));
       for (const list of listsOfKey.get(key) ?? []) keys.add(list);
+      for (const added of resolverKeys ?? []) keys.add(added);
+      resolverKeys = undefined;
       const sorted = [...keys].sort();
       // Stored with the result, so hits carry them too (the plugin adds Last-Modified).
       Object.assign(httpHeaders(result), {
@@ -180,7 +187,10 @@ export function responseCache(options: {
         }
         return key;
       },
-      onTtl: ({ ttl, context }) => (listening && startedAt.get(context) === generation ? ttl : 0),
+      onTtl: ({ ttl, context }) => {
+        resolverKeys = (context as { cacheKeys?: Set<string> }).cacheKeys;
+        return listening && startedAt.get(context) === generation ? ttl : 0;
+      },
       // Mutations are never stored: the plugin only purges the entities in a mutation's result
       // (for `recordRead`, a Boolean: nothing). Story events do the real purging.
       invalidateViaMutation: true,
@@ -198,10 +208,24 @@ const MAX_REMEMBERED = 10_000;
  * type, not at an excepted coordinate), remembered per document text.
  */
 function documentListKeys(schema: GraphQLSchema, lists: Required<CacheRules>['lists']): (document: string) => string[] {
-  const byItem = new Map<string, { key: string; except: Set<string> }[]>();
+  const byItem = new Map<string, { key: string; except: Set<string>; keyed: Set<string> }[]>();
+  /** The type a keyed coordinate returns (`Section.articles` → `ArticleConnection`). */
+  const keyedType = new Map<string, string>();
   const byField = new Map<string, string[]>();
   for (const list of lists) {
-    for (const item of list.items) byItem.set(item, [...(byItem.get(item) ?? []), { key: list.key, except: new Set(list.except) }]);
+    // A keyed coordinate's resolver adds its own, narrower keys (cache-rules.ts).
+    const except = new Set([...(list.except ?? []), ...(list.keyed ?? [])]);
+    const keyed = new Set(list.keyed);
+    for (const coordinate of keyed) {
+      const [typeName, fieldName] = coordinate.split('.');
+      const type = schema.getType(typeName!);
+      const field =
+        type && 'getFields' in type
+          ? (type.getFields() as Record<string, { type: Parameters<typeof getNamedType>[0] }>)[fieldName!]
+          : undefined;
+      if (field) keyedType.set(coordinate, getNamedType(field.type)!.name);
+    }
+    for (const item of list.items) byItem.set(item, [...(byItem.get(item) ?? []), { key: list.key, except, keyed }]);
     for (const field of list.fields ?? []) byField.set(field, [...(byField.get(field) ?? []), list.key]);
   }
   const known = new Map<string, string[]>();
@@ -209,20 +233,33 @@ function documentListKeys(schema: GraphQLSchema, lists: Required<CacheRules>['li
     let keys = known.get(document);
     if (keys) return keys;
     const found = new Set<string>();
+    /** The coordinates of the fields enclosing the one visited (in an operation; a fragment's start afresh). */
+    const fields: string[] = [];
     try {
       const typeInfo = new TypeInfo(schema);
       visit(
         parse(document, { noLocation: true }),
         visitWithTypeInfo(typeInfo, {
-          Field() {
-            const field = typeInfo.getFieldDef();
-            const parent = typeInfo.getParentType();
-            if (!field || !parent) return;
-            for (const key of byField.get(`${parent.name}.${field.name}`) ?? []) found.add(key);
-            const type = getNullableType(field.type);
-            if (!isListType(type)) return;
-            for (const list of byItem.get(getNamedType(type).name) ?? [])
-              if (!list.except.has(`${parent.name}.${field.name}`)) found.add(list.key);
+          Field: {
+            enter() {
+              const field = typeInfo.getFieldDef();
+              const parent = typeInfo.getParentType();
+              const enclosing = fields.at(-1);
+              fields.push(field && parent ? `${parent.name}.${field.name}` : '');
+              if (!field || !parent) return;
+              for (const key of byField.get(`${parent.name}.${field.name}`) ?? []) found.add(key);
+              const type = getNullableType(field.type);
+              if (!isListType(type)) return;
+              for (const list of byItem.get(getNamedType(type).name) ?? []) {
+                if (list.except.has(`${parent.name}.${field.name}`)) continue;
+                // The edges of a keyed connection (`Section.articles { edges }`): its resolver keys them.
+                if (enclosing && list.keyed.has(enclosing) && keyedType.get(enclosing) === parent.name) continue;
+                found.add(list.key);
+              }
+            },
+            leave() {
+              fields.pop();
+            },
           },
         }),
       );
