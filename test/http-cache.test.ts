@@ -549,11 +549,12 @@ describe('root fields apart', () => {
     expect(after.log!.cache).toBe('miss');
     expect(after.json().data.latest.edges[0].node.slug).toBe(slug);
     expect(after.json().data.article).toEqual(before.json().data.article);
-    // The page is one statement per root field (statements.test.ts: 6); of those only its three
-    // lists of articles (latest, must-read, editorials) are computed again. The story with its
-    // related stories, Most Popular and the edition stay stored.
+    // The page is one statement per root field (statements.test.ts: 6); of those only its two
+    // lists of articles the new story may be in (latest, editorials) are computed again. The story
+    // with its related stories, Must Read (a collection that does not hold it), Most Popular and
+    // the edition stay stored.
     const page = db.statements.slice(mark).filter((sql) => !/WebhookEndpoint|COMMIT|StoryEvent/.test(sql));
-    expect(page).toHaveLength(3);
+    expect(page).toHaveLength(2);
     expect((await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES })).log!.cache).toBe('hit');
   });
 
@@ -595,6 +596,42 @@ describe('root fields apart', () => {
       expect(read.json().data.section.articles.edges[0].node.slug, held).not.toBe(slug);
     }
     expect((await front('business')).log!.cache).toBe('hit');
+  });
+
+  it('a publish purges a collection’s list only when the story is in it; an unpublish every collection’s', async () => {
+    const gw = await serve({
+      RESPONSE_CACHE_TTL_MS: '600000',
+      RESPONSE_CACHE_LIST_TTL_MS: '600000',
+      RESPONSE_CACHE_POPULAR_TTL_MS: '600000',
+    });
+    // A draft picked for a collection of its own (the demo's Must Read does not hold it).
+    const draft = await draftInAsia(gw);
+    const { id: articleId } = await db.prisma.article.findUniqueOrThrow({ where: { slug: draft.slug } });
+    const picks = await db.prisma.collection.create({
+      data: { slug: `picks-${Date.now()}`, name: 'Picks', items: { create: [{ articleId, position: 0 }] } },
+    });
+    const collection = (slug: string) =>
+      send(gw, { query: 'query($slug: String!) { collection(slug: $slug) { articles { slug } } }', variables: { slug } });
+    expect((await collection(picks.slug)).json().data.collection.articles).toEqual([]);
+    expect((await collection('must-read')).json().data.collection.articles.length).toBeGreaterThan(0);
+    for (const slug of [picks.slug, 'must-read']) expect((await collection(slug)).log!.cache, slug).toBe('hit');
+
+    // Published: Picks is computed again and shows it; Must Read stays stored.
+    await publish(gw, draft.id);
+    const picked = await collection(picks.slug);
+    expect(picked.statements).toBeGreaterThan(0);
+    expect(picked.json().data.collection.articles).toEqual([{ slug: draft.slug }]);
+    const mustRead = await collection('must-read');
+    expect(mustRead.log!.cache).toBe('hit');
+    expect(mustRead.statements).toBe(0);
+
+    // Taken down: every collection's list goes (Picks shows nothing again).
+    const unpublished = await mutate(gw, `mutation($id: ID!) { unpublishArticle(id: $id) { __typename } }`, { id: draft.id });
+    expect(unpublished.__typename).toBe('MutationUnpublishArticleSuccess');
+    const after = await collection(picks.slug);
+    expect(after.statements).toBeGreaterThan(0);
+    expect(after.json().data.collection.articles).toEqual([]);
+    expect((await collection('must-read')).statements).toBeGreaterThan(0);
   });
 
   it('an edit may move a story between sections: it purges every section front', async () => {

@@ -12,7 +12,14 @@ import type { Prisma } from '../generated/prisma/client.js';
 import * as enums from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import './media.js';
-import { ARTICLE_LIST, SECTION_ARTICLE_LISTS, sectionArticleList, type CacheRules } from './cache-rules.js';
+import {
+  ARTICLE_LIST,
+  COLLECTION_ARTICLE_LISTS,
+  collectionArticleList,
+  SECTION_ARTICLE_LISTS,
+  sectionArticleList,
+  type CacheRules,
+} from './cache-rules.js';
 import { userError } from './errors.js';
 import { countedConnection, decodeKeyCursor, encodeKeyCursor, isCursorId, isCursorTime, pageOptions } from './pagination.js';
 
@@ -242,13 +249,19 @@ export const articleCacheRules: CacheRules = {
       key: ARTICLE_LIST,
       items: ['Article', 'ArticleEdge'],
       except: ['Article.related', 'Query.mostPopular'],
-      keyed: ['Section.articles'],
+      keyed: ['Section.articles', 'Collection.articles'],
     },
   ],
   purge(event) {
     // A section, tag or author renamed or moved: lists filtered by its slug hold other articles.
     if (mayRefileArticles(event))
-      return [{ typename: ARTICLE_LIST }, { typename: SECTION_ARTICLE_LISTS }, { typename: 'Article' }, { typename: 'ArticleEdge' }];
+      return [
+        { typename: ARTICLE_LIST },
+        { typename: SECTION_ARTICLE_LISTS },
+        { typename: COLLECTION_ARTICLE_LISTS },
+        { typename: 'Article' },
+        { typename: 'ArticleEdge' },
+      ];
     if (event.articleId == null) return [];
     const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
     if (!mayMoveArticle(event)) return [article];
@@ -259,7 +272,19 @@ export const articleCacheRules: CacheRules = {
     // holding its section (the event's section is the article's at the time, and an edit while it
     // was listed was an UPDATED event); an edit may have moved it from any section: all of them.
     const listed = event.type === 'PUBLISHED' || event.type === 'UNPUBLISHED';
-    const sections = listed && event.sectionId != null ? sectionArticleList(event.sectionId) : SECTION_ARTICLE_LISTS;
-    return [article, { typename: ARTICLE_LIST }, { typename: sections }, { typename: 'Article' }, { typename: 'ArticleEdge' }];
+    const sections = listed && event.sectionId != null ? [sectionArticleList(event.sectionId)] : [SECTION_ARTICLE_LISTS];
+    // A collection shows only its published items: a publish adds the story to the collections
+    // holding it now (a later change of its items is a collection event, which purges the
+    // collection). An unpublish or edit: every collection's list (the story's items may have
+    // changed since, without an event while it was unpublished).
+    const collections =
+      event.type === 'PUBLISHED' && event.article ? event.article.collectionIds.map(collectionArticleList) : [COLLECTION_ARTICLE_LISTS];
+    return [
+      article,
+      { typename: ARTICLE_LIST },
+      ...[...sections, ...collections].map((typename) => ({ typename })),
+      { typename: 'Article' },
+      { typename: 'ArticleEdge' },
+    ];
   },
 };

@@ -12,12 +12,18 @@ import type { EventSubject } from '../newsroom/events.js';
  */
 export type CacheEntity = { typename: string; id?: string };
 
+/**
+ * What a purge rule is told: the event, and (when the follower read it, as the live hub does) its
+ * article as it is now. Without `article` a rule purges what any state of it could touch.
+ */
+export type PurgedEvent = EventSubject & { article?: { collectionIds: number[] } | null };
+
 /** How long a schema coordinate's results live: `list` for lists, `popular` for Most Popular. */
 export type CacheTtl = 'list' | 'popular';
 
 export type CacheRules = {
   /** The entities of this module's types that a story event may have made stale. */
-  purge?: (event: EventSubject) => CacheEntity[];
+  purge?: (event: PurgedEvent) => CacheEntity[];
   /** TTLs by schema coordinate (`ArticleConnection`, `Query.mostPopular`); the rest get the default. */
   ttl?: Record<string, CacheTtl>;
   /**
@@ -74,6 +80,10 @@ export const ARTICLE_LIST = 'ArticleList';
  */
 export const SECTION_ARTICLE_LISTS = 'ArticleList:Section';
 export const sectionArticleList = (sectionId: number) => `${SECTION_ARTICLE_LISTS}:${sectionId}`;
+
+/** Likewise for a collection's articles (`Collection.articles`): every one, and the collection's own. */
+export const COLLECTION_ARTICLE_LISTS = 'ArticleList:Collection';
+export const collectionArticleList = (collectionId: number) => `${COLLECTION_ARTICLE_LISTS}:${collectionId}`;
 
 const typeNames = { article: 'Article', section: 'Section', tag: 'Tag', author: 'Author' } as const;
 

@@ -3,7 +3,7 @@ import { createCollection, setCollectionItems, updateCollection } from '../newsr
 import { visibleArticleWhere } from '../newsroom/visibility.js';
 import { Article, parseIntId } from './article.js';
 import { builder } from './builder.js';
-import { type CacheRules, objectPurge } from './cache-rules.js';
+import { type CacheRules, COLLECTION_ARTICLE_LISTS, collectionArticleList, objectPurge } from './cache-rules.js';
 import { nonEmpty } from './selection.js';
 import { toDomainInput } from './inputs.js';
 
@@ -25,7 +25,11 @@ export const Collection = builder.prismaNode('Collection', {
           select: { article: nestedSelection(true) },
         },
       }),
-      resolve: (collection) => collection.items.map((item) => item.article),
+      resolve: (collection, _args, ctx) => {
+        // Keyed by the collection (cache-rules.ts): a publish of a story outside it leaves it cached.
+        ctx.cacheKeys.add(COLLECTION_ARTICLE_LISTS).add(collectionArticleList(collection.id));
+        return collection.items.map((item) => item.article);
+      },
     }),
   }),
 });

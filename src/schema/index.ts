@@ -1,12 +1,11 @@
 // Every domain module registers its types on the one builder; importing them builds the schema.
 // The modules' response-cache rules are collected here for the server.
 import { lexicographicSortSchema } from 'graphql';
-import type { EventSubject } from '../newsroom/events.js';
 import { builder } from './builder.js';
 import { articleCacheRules } from './article.js';
 import './api-key.js';
 import './article-editing.js';
-import { collectCacheRules, surrogateKey } from './cache-rules.js';
+import { collectCacheRules, type PurgedEvent, surrogateKey } from './cache-rules.js';
 import './error-types.js';
 import { authorCacheRules } from './author.js';
 import { authorIndexCacheRules } from './author-index.js';
@@ -45,6 +44,6 @@ export const cacheRules = collectCacheRules([
  * names responses carry in `Surrogate-Key`. The one mapping from events to purges: the
  * gateway's response and HTTP caches purge by it, and so must a CDN purger.
  */
-export function surrogateKeysToPurge(event: EventSubject): string[] {
+export function surrogateKeysToPurge(event: PurgedEvent): string[] {
   return [...new Set(cacheRules.purge(event).map(surrogateKey))].sort();
 }
