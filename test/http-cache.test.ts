@@ -549,12 +549,12 @@ describe('root fields apart', () => {
     expect(after.log!.cache).toBe('miss');
     expect(after.json().data.latest.edges[0].node.slug).toBe(slug);
     expect(after.json().data.article).toEqual(before.json().data.article);
-    // The page is one statement per root field (statements.test.ts: 6); of those only its two
-    // lists of articles the new story may be in (latest, editorials) are computed again. The story
-    // with its related stories, Must Read (a collection that does not hold it), Most Popular and
-    // the edition stay stored.
+    // The page is one statement per root field (statements.test.ts: 6); of those only the list of
+    // articles the new story is in (latest) is computed again. The story with its related
+    // stories, Must Read (a collection that does not hold it), the editorials (it is news), Most
+    // Popular and the edition stay stored.
     const page = db.statements.slice(mark).filter((sql) => !/WebhookEndpoint|COMMIT|StoryEvent/.test(sql));
-    expect(page).toHaveLength(2);
+    expect(page).toHaveLength(1);
     expect((await send(gw, { query: ARTICLE_PAGE, variables: PAGE_VARIABLES })).log!.cache).toBe('hit');
   });
 
@@ -632,6 +632,42 @@ describe('root fields apart', () => {
     expect(after.statements).toBeGreaterThan(0);
     expect(after.json().data.collection.articles).toEqual([]);
     expect((await collection('must-read')).statements).toBeGreaterThan(0);
+  });
+
+  it('a publish purges the lists filtered by kind only for its kind: editorials stay stored after a news story', async () => {
+    const gw = await serve({
+      RESPONSE_CACHE_TTL_MS: '600000',
+      RESPONSE_CACHE_LIST_TTL_MS: '600000',
+      RESPONSE_CACHE_POPULAR_TTL_MS: '600000',
+    });
+    const list = (kind?: string) =>
+      send(gw, {
+        query: 'query($filter: ArticleFilter) { articles(first: 3, filter: $filter) { edges { node { slug } } } }',
+        variables: kind ? { filter: { kind: [kind] } } : {},
+      });
+    for (const kind of [undefined, 'EDITORIAL']) await list(kind);
+    for (const kind of [undefined, 'EDITORIAL']) expect((await list(kind)).log!.cache, kind).toBe('hit');
+    // A news story: Latest is computed again and leads with it; the editorials stay stored.
+    const news = await publishNew(gw);
+    const latest = await list();
+    expect(latest.statements).toBeGreaterThan(0);
+    expect(latest.json().data.articles.edges[0].node.slug).toBe(news);
+    const editorials = await list('EDITORIAL');
+    expect(editorials.log!.cache).toBe('hit');
+    expect(editorials.statements).toBe(0);
+    // An editorial: the editorials are computed again and lead with it.
+    const draft = await draftInAsia(gw);
+    const { version } = await db.prisma.article.findUniqueOrThrow({ where: { slug: draft.slug } });
+    const edited = await mutate(
+      gw,
+      `mutation($id: ID!, $input: UpdateArticleInput!, $version: Int!) { updateArticle(id: $id, input: $input, version: $version) { __typename } }`,
+      { id: draft.id, input: { kind: 'EDITORIAL' }, version },
+    );
+    expect(edited.__typename).toBe('MutationUpdateArticleSuccess');
+    await publish(gw, draft.id);
+    const after = await list('EDITORIAL');
+    expect(after.statements).toBeGreaterThan(0);
+    expect(after.json().data.articles.edges[0].node.slug).toBe(draft.slug);
   });
 
   it('an edit may move a story between sections: it purges every section front', async () => {

@@ -16,6 +16,8 @@ import {
   ARTICLE_LIST,
   COLLECTION_ARTICLE_LISTS,
   collectionArticleList,
+  KIND_ARTICLE_LISTS,
+  kindArticleList,
   SECTION_ARTICLE_LISTS,
   sectionArticleList,
   type CacheRules,
@@ -232,7 +234,17 @@ builder.queryFields((t) => ({
       type: Article,
       description: 'Articles, newest first or most read in a window, filtered.',
       args: articleListArgs,
-      resolve: (_root, args, ctx, info) => resolveArticleList(ctx, info, args),
+      resolve: (_root, args, ctx, info) => {
+        // Keyed (cache-rules.ts): a list filtered by kind only by its kinds, any other by ArticleList.
+        const kinds = args.filter?.kind;
+        if (kinds?.length) {
+          ctx.cacheKeys.add(KIND_ARTICLE_LISTS);
+          for (const kind of kinds) ctx.cacheKeys.add(kindArticleList(kind));
+        } else {
+          ctx.cacheKeys.add(ARTICLE_LIST);
+        }
+        return resolveArticleList(ctx, info, args);
+      },
     },
     ArticleConnection,
   ),
@@ -249,7 +261,7 @@ export const articleCacheRules: CacheRules = {
       key: ARTICLE_LIST,
       items: ['Article', 'ArticleEdge'],
       except: ['Article.related', 'Query.mostPopular'],
-      keyed: ['Section.articles', 'Collection.articles'],
+      keyed: ['Section.articles', 'Collection.articles', 'Query.articles'],
     },
   ],
   purge(event) {
@@ -259,6 +271,7 @@ export const articleCacheRules: CacheRules = {
         { typename: ARTICLE_LIST },
         { typename: SECTION_ARTICLE_LISTS },
         { typename: COLLECTION_ARTICLE_LISTS },
+        { typename: KIND_ARTICLE_LISTS },
         { typename: 'Article' },
         { typename: 'ArticleEdge' },
       ];
@@ -266,9 +279,10 @@ export const articleCacheRules: CacheRules = {
     const article = { typename: 'Article', id: encodeGlobalID('Article', event.articleId) };
     if (!mayMoveArticle(event)) return [article];
     // Every result showing it goes. Any list of articles may gain or lose it (latest, tag and
-    // author pages, collections), so every result with such a list goes, and every empty list or
-    // null that could now hold it. (A connection asked only for `totalCount` holds no list: it
-    // lives out its list TTL.) Of the sections' lists, a publish or unpublish changes only those
+    // author pages), so every result with such a list goes, and every empty list or null that
+    // could now hold it. (A tag's or author's connection asked only for `totalCount` holds no
+    // list: it lives out its list TTL; the keyed lists go whatever they were asked for.) The keyed
+    // lists (top-level, sections', collections'): of the sections' lists, a publish or unpublish changes only those
     // holding its section (the event's section is the article's at the time, and an edit while it
     // was listed was an UPDATED event); an edit may have moved it from any section: all of them.
     const listed = event.type === 'PUBLISHED' || event.type === 'UNPUBLISHED';
@@ -279,10 +293,13 @@ export const articleCacheRules: CacheRules = {
     // changed since, without an event while it was unpublished).
     const collections =
       event.type === 'PUBLISHED' && event.article ? event.article.collectionIds.map(collectionArticleList) : [COLLECTION_ARTICLE_LISTS];
+    // Lists filtered by kind: a publish changes those of the story's kind; an unpublish or edit
+    // (the kind may have changed since, or with it) every kind's.
+    const kinds = event.type === 'PUBLISHED' && event.article ? [kindArticleList(event.article.kind)] : [KIND_ARTICLE_LISTS];
     return [
       article,
       { typename: ARTICLE_LIST },
-      ...[...sections, ...collections].map((typename) => ({ typename })),
+      ...[...sections, ...collections, ...kinds].map((typename) => ({ typename })),
       { typename: 'Article' },
       { typename: 'ArticleEdge' },
     ];

@@ -16,7 +16,7 @@ export type CacheEntity = { typename: string; id?: string };
  * What a purge rule is told: the event, and (when the follower read it, as the live hub does) its
  * article as it is now. Without `article` a rule purges what any state of it could touch.
  */
-export type PurgedEvent = EventSubject & { article?: { collectionIds: number[] } | null };
+export type PurgedEvent = EventSubject & { article?: { kind: string; collectionIds: number[] } | null };
 
 /** How long a schema coordinate's results live: `list` for lists, `popular` for Most Popular. */
 export type CacheTtl = 'list' | 'popular';
@@ -84,6 +84,10 @@ export const sectionArticleList = (sectionId: number) => `${SECTION_ARTICLE_LIST
 /** Likewise for a collection's articles (`Collection.articles`): every one, and the collection's own. */
 export const COLLECTION_ARTICLE_LISTS = 'ArticleList:Collection';
 export const collectionArticleList = (collectionId: number) => `${COLLECTION_ARTICLE_LISTS}:${collectionId}`;
+
+/** Likewise for `articles(filter: { kind })`: every list filtered by kind, and those of one kind. */
+export const KIND_ARTICLE_LISTS = 'ArticleList:Kind';
+export const kindArticleList = (kind: string) => `${KIND_ARTICLE_LISTS}:${kind}`;
 
 const typeNames = { article: 'Article', section: 'Section', tag: 'Tag', author: 'Author' } as const;
 
