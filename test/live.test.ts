@@ -477,10 +477,11 @@ describe('across gateways', () => {
     // Without Redis: a read of the outbox every 50 ms. With it: none while nothing is committed.
     let from = polling.live.reads;
     await expect.poll(() => polling.live.reads, { timeout: 5000 }).toBeGreaterThan(from + 1);
-    const before = woken.live.reads;
+    const [before, wakeUps] = [woken.live.reads, woken.live.wakeUps];
     from = polling.live.reads;
     await expect.poll(() => polling.live.reads, { timeout: 5000 }).toBeGreaterThan(from + 4);
-    expect(woken.live.reads).toBe(before);
+    // (Other test files' gateways share the Redis channel: their commits may wake it meanwhile.)
+    expect(woken.live.reads - before).toBeLessThanOrEqual(woken.live.wakeUps - wakeUps);
     // A commit on another gateway still reaches it at once, through Redis.
     const writer = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
     const onWoken = collect(wsClient(clients, woken), PUBLISHED);

@@ -78,8 +78,9 @@ export class LiveHub {
   private activeSubscriptions = 0;
   /** When the last drain started (a wake-up, a commit here or a poll). */
   private lastDrainAt = 0;
-  /** Outbox reads so far (tests count them). */
+  /** Outbox reads so far, and wake-ups through Redis (tests count them). */
   reads = 0;
+  wakeUps = 0;
 
   /** Resolves once the hub knows where the outbox stands; starts it on first use. */
   ready(): Promise<void> {
@@ -112,7 +113,10 @@ export class LiveHub {
         );
       this.publisher = connect();
       this.listener = connect();
-      this.listener.on('message', () => void this.drain());
+      this.listener.on('message', () => {
+        this.wakeUps += 1;
+        void this.drain();
+      });
       // Connected again (ioredis subscribes again): what was committed meanwhile woke nobody here.
       this.listener.on('ready', () => void this.drain());
       // Waits a little for the subscription, but with Redis down the gateway starts anyway;
