@@ -38,6 +38,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '6' },
     /** The subscribers' WebSocket client: `raw` (net's onread and the frames parsed here) or `ws`. */
     client: { type: 'string', default: 'raw' },
+    /** WS_KEEPALIVE_MS for the gateway; unset = its default. */
+    'keepalive-ms': { type: 'string' },
     'connect-batch': { type: 'string', default: '50' },
     label: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
@@ -105,6 +107,8 @@ async function main() {
       WEBSOCKETS_PER_CLIENT: String(subscribers + 100),
       RATE_LIMIT_PER_MINUTE: String(subscribers * 2 + 1000),
       LIVE_TRACE_FILE: traceFile,
+      // The gateway's default (12 s) unless --keepalive-ms says otherwise (to weigh the pings).
+      ...(values['keepalive-ms'] ? { WS_KEEPALIVE_MS: values['keepalive-ms'] } : {}),
     },
     pin,
     cpuProfileDir: profileDir,
@@ -238,6 +242,7 @@ async function main() {
     subscribers,
     clientProcesses: workerCount,
     client: values.client,
+    keepAliveMs: values['keepalive-ms'] ?? 'default',
     connected,
     stories,
     intervalMs,
