@@ -54,11 +54,17 @@ describe('shared subscriptions', () => {
     expect(written[1199]!.map((r) => (r.data as any).storiesPublished.eventId)).toEqual(['1', '2']);
   });
 
-  it('frames a result once per subscription id: the same bytes for every socket, graphql-ws message shape', () => {
+  it('frames a result once per subscription id (the first 16 ids are kept): graphql-ws message shape', () => {
     const result = story(7);
     const frame = nextFrame(result, 'a"1');
     expect(nextFrame(result, 'a"1')).toBe(frame);
     expect(nextFrame(result, 'b')).not.toBe(frame);
+    // Random ids (graphql-ws clients' UUIDs) are framed each time, not kept: the first 16 ids are.
+    const ids = Array.from({ length: 40 }, (_, i) => `id-${i}`);
+    for (const id of ids) nextFrame(result, id);
+    expect(nextFrame(result, 'id-13')).toBe(nextFrame(result, 'id-13'));
+    expect(nextFrame(result, 'id-39')).not.toBe(nextFrame(result, 'id-39'));
+    expect(nextFrame(result, 'id-39').equals(nextFrame(result, 'id-39'))).toBe(true);
     expect(frame[0]).toBe(0x81); // FIN, text
     expect(frame[1]).toBe(frame.length - 2);
     expect(JSON.parse(frame.subarray(2).toString())).toEqual({ id: 'a"1', type: 'next', payload: result });

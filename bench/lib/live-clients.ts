@@ -10,7 +10,7 @@
 // The raw client reads each socket into one buffer per process (net's `onread`, no stream),
 // parses the WebSocket frames itself (text, ping answered with pong, close), and still parses
 // every message as JSON and checks it is the story's `next`.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import WebSocket from 'ws';
 
@@ -122,7 +122,8 @@ function openRaw(j: ClientsJob): Promise<void> {
       }
     };
     const sendText = (text: string) => socket.write(frame(0x1, Buffer.from(text)));
-    const subscribe = () => sendText(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: j.query } }));
+    // A random id per subscription, as graphql-ws' own client names them (nothing shared by id).
+    const subscribe = () => sendText(JSON.stringify({ id: randomUUID(), type: 'subscribe', payload: { query: j.query } }));
     /** Consumes whole frames from data[start, end); returns where the first incomplete one starts. */
     const frames = (at: number, data: Buffer, start: number, end: number): number => {
       let i = start;
@@ -238,7 +239,7 @@ function open(j: ClientsJob): Promise<void> {
       received(
         at,
         data.toString('utf8'),
-        () => socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: j.query } })),
+        () => socket.send(JSON.stringify({ id: randomUUID(), type: 'subscribe', payload: { query: j.query } })),
         done,
       );
     });

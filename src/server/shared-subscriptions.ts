@@ -177,9 +177,10 @@ export function createSubscriptionSharing(trace?: LiveTrace) {
 
 /**
  * A subscription's `next` messages written straight to its socket as text frames:
- * `{"id":…,"type":"next","payload":…}`. The whole frame (header, id, payload) is built once per
- * result and subscription id and the same bytes are written to every socket whose subscription
- * has that id (most clients use the same ids), so a delivery allocates and copies nothing.
+ * `{"id":…,"type":"next","payload":…}`. The payload is serialised once per result; the frame
+ * (header, id, payload) is built per subscription id. graphql-ws clients name each subscription
+ * with a random UUID, so most frames are a socket's own (one small copy); clients that number
+ * their subscriptions ("1", "2"…) share theirs, up to SHARED_IDS ids per result.
  * The caller checks that the socket is open and keeping up.
  */
 export function nextWriter(socket: WebSocket, id: string): (result: ExecutionResult) => void {
@@ -195,7 +196,10 @@ export function nextWriter(socket: WebSocket, id: string): (result: ExecutionRes
 }
 
 // The frames of the result being fanned out, by subscription id: a one-entry cache in front of
-// the WeakMap, since a fan-out writes one result to thousands of sockets in a row.
+// the WeakMap, since a fan-out writes one result to thousands of sockets in a row. Only the first
+// SHARED_IDS ids are kept: with random ids every frame is used once, and 15,000 of them kept
+// until the result goes would only hold memory.
+const SHARED_IDS = 16;
 const frames = new WeakMap<ExecutionResult, Map<string, Buffer>>();
 let lastResult: ExecutionResult | undefined;
 let lastFrames: Map<string, Buffer> | undefined;
@@ -212,7 +216,7 @@ export function nextFrame(result: ExecutionResult, id: string): Buffer {
     const tail = (sharedPayload(result) as SharedPayload).tail;
     const length = head.length + tail.length;
     const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-    frame = Buffer.allocUnsafeSlow(headerLength + length);
+    frame = Buffer.allocUnsafe(headerLength + length);
     frame[0] = 0x81; // FIN, text
     if (headerLength === 2) frame[1] = length;
     else if (headerLength === 4) {
@@ -224,7 +228,7 @@ export function nextFrame(result: ExecutionResult, id: string): Buffer {
     }
     head.copy(frame, headerLength);
     tail.copy(frame, headerLength + head.length);
-    byId.set(id, frame);
+    if (byId.size < SHARED_IDS) byId.set(id, frame);
   }
   return frame;
 }
