@@ -254,8 +254,9 @@ export const articleCacheRules: CacheRules = {
   ttl: { ArticleConnection: 'list' },
   // Related stories and Most Popular are rankings a new story joins only after a while (shared
   // tags, reads): they live out their TTL, so a story's own page survives other stories' publishes.
-  // A section's articles are keyed by the sections they hold (section.ts): a story published in
-  // Asia purges World's and Asia's fronts, not the other sections'.
+  // Keyed lists, whose resolvers add narrower keys: a section's articles by the sections they
+  // hold (section.ts: a story published in Asia purges World's and Asia's fronts, not the other
+  // sections'), a collection's by the collection, a top-level list filtered by kind by its kinds.
   lists: [
     {
       key: ARTICLE_LIST,
@@ -281,10 +282,10 @@ export const articleCacheRules: CacheRules = {
     // Every result showing it goes. Any list of articles may gain or lose it (latest, tag and
     // author pages), so every result with such a list goes, and every empty list or null that
     // could now hold it. (A tag's or author's connection asked only for `totalCount` holds no
-    // list: it lives out its list TTL; the keyed lists go whatever they were asked for.) The keyed
-    // lists (top-level, sections', collections'): of the sections' lists, a publish or unpublish changes only those
-    // holding its section (the event's section is the article's at the time, and an edit while it
-    // was listed was an UPDATED event); an edit may have moved it from any section: all of them.
+    // list: it lives out its list TTL; the keyed lists go whatever they were asked for.) Of the
+    // sections' lists, a publish or unpublish changes only those holding its section (the event's
+    // section is the article's at the time, and an edit while it was listed was an UPDATED
+    // event); an edit may have moved it from any section: all of them.
     const listed = event.type === 'PUBLISHED' || event.type === 'UNPUBLISHED';
     const sections = listed && event.sectionId != null ? [sectionArticleList(event.sectionId)] : [SECTION_ARTICLE_LISTS];
     // A collection shows only its published items: a publish adds the story to the collections
