@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../src/db/lock.js';
-import { distCommand, onPostgres, pristineDataDir, waitUntilReady } from './helpers.js';
+import { distCommand, migratedDataDir, onPostgres, waitUntilReady } from './helpers.js';
 
 // The lock guards the embedded default only: this runs once, on the PGlite pass.
 describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
@@ -84,7 +84,7 @@ describe.skipIf(onPostgres)('one owner for a PGlite data directory', () => {
       });
 
     beforeAll(async () => {
-      dataDir = await pristineDataDir();
+      dataDir = await migratedDataDir();
       dirs.push(dataDir);
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;

@@ -16,7 +16,7 @@ import {
   distCommand,
   keyHeader,
   onPostgres,
-  pristineDataDir,
+  migratedDataDir,
   testConfig,
   type TestDatabase,
   waitUntilReady,
@@ -216,7 +216,7 @@ describe('shutdown', () => {
     /** A gateway still running when the test times out (its `finally` never runs) is stopped here. */
     let gateway: ChildProcess | undefined;
     beforeAll(async () => {
-      dataDir = await pristineDataDir();
+      dataDir = await migratedDataDir();
     });
     afterAll(async () => {
       if (gateway?.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL');
