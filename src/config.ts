@@ -121,7 +121,7 @@ const schema = z.object({
   TRUST_PROXY: trustProxy.optional(),
   /** How often each gateway re-checks the API keys its WebSockets and SSE streams hold (revoked or role changed: ended). */
   KEY_RECHECK_MS: int(100, 60_000).default(1000),
-  /** Prefix of this deployment's keys in Redis (rate-limit counts). */
+  /** Prefix of this deployment's keys and channel in Redis (rate-limit counts, the story-event wake-up). */
   REDIS_KEY_PREFIX: z.string().min(1).default('newsroom:'),
   /** How long SIGTERM waits for in-flight requests and sockets before exiting. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),

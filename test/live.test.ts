@@ -491,6 +491,24 @@ describe('across gateways', () => {
     expect(event.data.storiesPublished.article.slug).toBe(story.slug);
   });
 
+  it('deployments sharing a Redis under different REDIS_KEY_PREFIX do not wake each other', async () => {
+    const reader = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
+    const elsewhere = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000', REDIS_KEY_PREFIX: `other-deployment-${Date.now()}:` });
+    const onReader = collect(wsClient(clients, reader), PUBLISHED);
+    await subscribed(reader, 1);
+    const wakeUps = reader.live.wakeUps;
+    const unseen = await publishStory(elsewhere);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a wake-up through Redis takes milliseconds
+    expect(reader.live.wakeUps).toBe(wakeUps);
+    expect(onReader.results).toHaveLength(0);
+    // One of its own deployment wakes it: it then reads the outbox, both stories in order.
+    const own = await serve({ REDIS_URL, OUTBOX_POLL_MS: '60000' });
+    const story = await publishStory(own);
+    const events = await onReader.waitFor(2, 5000);
+    expect(events.map((e) => e.data.storiesPublished.article.slug)).toEqual([unseen.slug, story.slug]);
+    expect(reader.live.wakeUps).toBeGreaterThan(wakeUps);
+  });
+
   it('without Redis, gateways still deliver what is committed by polling the outbox', async () => {
     const a = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });
     const b = await serve({ REDIS_URL: 'redis://127.0.0.1:1', OUTBOX_POLL_MS: '200' });

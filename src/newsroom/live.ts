@@ -44,8 +44,12 @@ export function mayRefileArticles(event: Pick<EventSubject, 'type'>): boolean {
 /** Events a subscriber may fall behind by before it is cut off (it can resume by id). */
 const SUBSCRIBER_BUFFER = 5000;
 const BATCH = 1000;
-/** Redis channel that wakes every gateway when story events were committed. */
-const WAKE_CHANNEL = 'newsroom:story-events';
+/**
+ * The Redis channel that wakes every gateway of a deployment when story events were committed:
+ * under its key prefix, so deployments sharing a Redis (staging beside production) do not wake
+ * each other's gateways for nothing. The default prefix gives `newsroom:story-events`.
+ */
+export const wakeChannel = (redisKeyPrefix = 'newsroom:') => `${redisKeyPrefix}story-events`;
 
 export class LiveHub {
   private lastDelivered = 0;
@@ -61,6 +65,8 @@ export class LiveHub {
     private readonly logger: Logger,
     private readonly options: {
       redisUrl?: string;
+      /** REDIS_KEY_PREFIX: names the wake-up channel (`wakeChannel`). */
+      redisKeyPrefix?: string;
       pollMs: number;
       /**
        * How often to poll while the Redis subscription is up (it wakes this gateway on every
@@ -121,7 +127,7 @@ export class LiveHub {
       this.listener.on('ready', () => void this.drain());
       // Waits a little for the subscription, but with Redis down the gateway starts anyway;
       // ioredis subscribes again when it reconnects.
-      const subscribed = this.listener.subscribe(WAKE_CHANNEL).catch(() => {});
+      const subscribed = this.listener.subscribe(wakeChannel(this.options.redisKeyPrefix)).catch(() => {});
       await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     }
     const safetyPollMs = this.options.safetyPollMs ?? this.options.pollMs * 10;
@@ -145,7 +151,7 @@ export class LiveHub {
    */
   async notify(): Promise<void> {
     if (!this.started) return; // nobody is listening here yet; other gateways poll or get woken below
-    this.publisher?.publish(WAKE_CHANNEL, '1').catch((error: Error) => {
+    this.publisher?.publish(wakeChannel(this.options.redisKeyPrefix), '1').catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'could not wake other gateways; they will poll');
     });
     await this.drain();

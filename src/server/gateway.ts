@@ -44,6 +44,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
   const liveTrace = createLiveTrace(config.liveTraceFile);
   const live = new LiveHub(db.prisma, logger.child({ component: 'live' }), {
     redisUrl: config.redisUrl,
+    redisKeyPrefix: config.redisKeyPrefix,
     pollMs: config.outboxPollMs,
     safetyPollMs: config.outboxPollWithRedisMs,
     // Before caches purge for new events: readers stay off replicas that have not replayed them.
