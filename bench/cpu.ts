@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { readCpuSeconds } from './lib/common.js';
 import { benchDatabase, pickData } from './lib/data.js';
 import { loadShape, type ShapeName } from './lib/shapes.js';
 
@@ -42,17 +43,8 @@ const { createLogger } = await import('../src/logger.js');
 
 const admin = new pg.Client({ connectionString: database.env.DATABASE_URL });
 await admin.connect();
-const ticks = 100; // USER_HZ
-function backendCpuMs(pids: number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
-    } catch {}
-  }
-  return total;
-}
+/** CPU ms so far of these PostgreSQL backends (a backend gone counts 0). */
+const backendCpuMs = (pids: number[]) => pids.reduce((total, pid) => total + (readCpuSeconds(pid) ?? 0) * 1000, 0);
 async function backends(): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
