@@ -188,8 +188,9 @@ export function nextWriter(socket: WebSocket, id: string): (result: ExecutionRes
   // compressing), so frames written beside it keep their order; with permessage-deflate
   // negotiated (this server offers none), ws' own send does it.
   const raw = socket.extensions ? undefined : (socket as unknown as { _socket?: Socket })._socket;
+  const head = frameHead(id); // encoded once per subscription, not per delivery
   return (result) => {
-    const frame = nextFrame(result, id);
+    const frame = nextFrame(result, id, head);
     if (!raw) socket.send(frame.subarray(frameHeaderLength(frame)), { binary: false });
     else if (raw.writable) raw.write(frame);
   };
@@ -204,15 +205,17 @@ const frames = new WeakMap<ExecutionResult, Map<string, Buffer>>();
 let lastResult: ExecutionResult | undefined;
 let lastFrames: Map<string, Buffer> | undefined;
 
+/** The part of a `next` message before the payload, `{"id":<id>,"type":"next","payload":`, in UTF-8. */
+const frameHead = (id: string) => Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+
 /** One unmasked, final text frame: `{"id":<id>,"type":"next","payload":<the shared payload>}`. */
-export function nextFrame(result: ExecutionResult, id: string): Buffer {
+export function nextFrame(result: ExecutionResult, id: string, head = frameHead(id)): Buffer {
   let byId = lastResult === result ? lastFrames : frames.get(result);
   if (!byId) frames.set(result, (byId = new Map()));
   lastResult = result;
   lastFrames = byId;
   let frame = byId.get(id);
   if (!frame) {
-    const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
     const tail = (sharedPayload(result) as SharedPayload).tail;
     const length = head.length + tail.length;
     const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
