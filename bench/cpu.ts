@@ -63,7 +63,9 @@ const config = loadConfig({
   OUTBOX_POLL_MS: '60000',
   RESPONSE_CACHE: 'false',
 });
-const { yoga } = createGateway({ config, db, logger: createLogger('silent') });
+const { yoga, live } = createGateway({ config, db, logger: createLogger('silent') });
+// As src/server/start.ts does: the story-event hub runs (the section tree follows it).
+await live.ready();
 const picked = await pickData((sql, ...params) => db.prisma.$queryRawUnsafe(sql, ...params));
 
 const send = async (body: string) => {

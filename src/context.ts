@@ -5,6 +5,7 @@ import { anonymous, type Viewer } from './newsroom/auth.js';
 import type { LiveHub } from './newsroom/live.js';
 import { defaultImageService, type ImageServiceConfig } from './newsroom/media.js';
 import { createReader, type Reader } from './newsroom/reader.js';
+import type { SectionTree } from './newsroom/section-tree.js';
 import type { WebhookSettings } from './newsroom/webhook-sender.js';
 
 export type { Viewer };
@@ -37,7 +38,15 @@ export function createContext(
   prisma: PrismaClient,
   live: LiveHub,
   viewer: Viewer = anonymous,
-  extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images'>> = {},
+  extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images'>> & { sectionTree?: SectionTree } = {},
 ): Context {
-  return { ...createReader(prisma, viewer), live, images: defaultImageService, previewed: new Set(), cacheKeys: new Set(), ...extra };
+  const { sectionTree, ...rest } = extra;
+  return {
+    ...createReader(prisma, viewer, sectionTree),
+    live,
+    images: defaultImageService,
+    previewed: new Set(),
+    cacheKeys: new Set(),
+    ...rest,
+  };
 }

@@ -58,6 +58,41 @@ describe('sections', () => {
   });
 });
 
+describe('the section tree a gateway keeps', () => {
+  const update = `mutation($id: ID!, $input: UpdateSectionInput!) { updateSection(id: $id, input: $input) { ${RESULT} } }`;
+  const inSection = `query($section: String!) { articles(filter: { section: $section }, first: 50) { edges { node { slug } } } }`;
+  const slugsIn = async (section: string): Promise<string[]> => {
+    const response = await gw.query(inSection, { section });
+    expect(response.errors).toBeUndefined();
+    return response.data.articles.edges.map((e: { node: { slug: string } }) => e.node.slug);
+  };
+
+  it('is read once while the gateway follows story events, and a section change is on the next read', async () => {
+    await gw.live.ready(); // the server starts the hub at start-up; the tree follows it from then on
+    await slugsIn('world');
+    await slugsIn('world');
+    const reads = gw.sectionTree.reads;
+    const { count } = await gw.countStatements(inSection, { section: 'world' });
+    expect(gw.sectionTree.reads).toBe(reads);
+    expect(count).toBe(1); // the list alone: the subtree comes from the tree in memory
+
+    // Asia moves from World to Business: its stories leave World's lists and join Business's at once.
+    const asiaStories = await slugsIn('asia');
+    expect(asiaStories.length).toBeGreaterThan(0);
+    const asia = await idOf('section', 'asia', 'Section');
+    const moved = await run(update, { id: asia, input: { parent: await idOf('section', 'business', 'Section') } }, admin);
+    expect(moved.__typename).toBe('MutationUpdateSectionSuccess');
+    try {
+      expect(await slugsIn('world')).not.toEqual(expect.arrayContaining([asiaStories[0]]));
+      expect(await slugsIn('business')).toEqual(expect.arrayContaining(asiaStories.slice(0, 1)));
+      expect(gw.sectionTree.reads).toBe(reads + 1);
+    } finally {
+      await run(update, { id: asia, input: { parent: await idOf('section', 'world', 'Section') } }, admin);
+    }
+    expect(await slugsIn('world')).toEqual(expect.arrayContaining(asiaStories.slice(0, 1)));
+  });
+});
+
 describe('authors and tags', () => {
   it('an admin adds an author; an editor adds a tag; bad input names the field', async () => {
     const author = await run(

@@ -93,6 +93,11 @@ export class LiveHub {
     return (this.started ??= this.start());
   }
 
+  /** Whether something started the hub (the server does at start-up): following it then costs no extra reads. */
+  get running(): boolean {
+    return this.started !== undefined;
+  }
+
   /**
    * Client subscriptions open on this gateway (WebSocket operations and SSE streams); metrics
    * read it when scraped.

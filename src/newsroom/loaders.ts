@@ -1,13 +1,15 @@
 // Per-request batching for what Pothos' prisma plan does not cover: articles by id (search hits)
-// and the section tree. One instance per request, so nothing leaks between viewers.
+// and the section tree. One instance per request, so nothing leaks between viewers; the section
+// tree (the same for every viewer) comes from the gateway's SectionTree when there is one.
 import DataLoader from 'dataloader';
 import type { Article, PrismaClient } from '../generated/prisma/client.js';
 import type { Viewer } from './auth.js';
+import { readSections, type SectionRow, type SectionTree } from './section-tree.js';
 import { visibleArticleWhere } from './visibility.js';
 
-export type SectionRow = { id: number; slug: string; parentId: number | null };
+export type { SectionRow };
 
-export function createLoaders(prisma: PrismaClient, viewer: Viewer) {
+export function createLoaders(prisma: PrismaClient, viewer: Viewer, sectionTree?: SectionTree) {
   let sections: Promise<SectionRow[]> | undefined;
   const articles = new Map<string, DataLoader<number, Article | undefined>>();
   return {
@@ -31,8 +33,13 @@ export function createLoaders(prisma: PrismaClient, viewer: Viewer) {
       }
       return loader;
     },
-    /** All sections, read once per request (a small table) to expand a section to its subtree. */
-    sections: () => (sections ??= prisma.section.findMany({ select: { id: true, slug: true, parentId: true } })),
+    /**
+     * All sections (a small table), to expand a section to its subtree: the gateway's tree, or
+     * read once per request without one.
+     */
+    sections: () => (sections ??= sectionTree ? sectionTree.read(prisma) : readSections(prisma)),
+    /** What later loaders of this request's operation share (a subscription makes them per event). */
+    sectionTree,
   };
 }
 

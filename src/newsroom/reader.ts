@@ -6,11 +6,12 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Viewer } from './auth.js';
 import type { LogFollower } from './events.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import type { SectionTree } from './section-tree.js';
 
 export type Reader = { prisma: PrismaClient; viewer: Viewer; loaders: Loaders };
 
 export type Actor = { prisma: PrismaClient; viewer: Viewer; live: LogFollower };
 
-export function createReader(prisma: PrismaClient, viewer: Viewer): Reader {
-  return { prisma, viewer, loaders: createLoaders(prisma, viewer) };
+export function createReader(prisma: PrismaClient, viewer: Viewer, sectionTree?: SectionTree): Reader {
+  return { prisma, viewer, loaders: createLoaders(prisma, viewer, sectionTree) };
 }

@@ -168,7 +168,7 @@ export function follow(ctx: Context, after: number | null, accept: (e: LiveEvent
 export function update(ctx: Context, e: LiveEvent, preview = false): Update {
   ctx.lastEventId = e.id;
   // Each event is a fresh read: per-request caches must not carry rows from earlier events.
-  ctx.loaders = createLoaders(ctx.prisma, ctx.viewer);
+  ctx.loaders = createLoaders(ctx.prisma, ctx.viewer, ctx.loaders.sectionTree);
   return { ...e, preview };
 }
 

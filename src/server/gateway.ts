@@ -12,6 +12,7 @@ import { LiveHub } from '../newsroom/live.js';
 import { maskedError, toClientError } from '../schema/errors.js';
 import { cacheRules, schema } from '../schema/index.js';
 import { badInputPlugins } from './bad-input.js';
+import { SectionTree } from '../newsroom/section-tree.js';
 import { useCdnTags } from './cdn-purge.js';
 import { frontDoor, type FrontDoor } from './front-door.js';
 import { bodyLimit, httpPolicy, type HttpPolicy } from './http-policy.js';
@@ -29,6 +30,8 @@ export type Gateway = {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   db: Database;
   live: LiveHub;
+  /** The section tree this gateway's requests expand sections with. */
+  sectionTree: SectionTree;
   observability: Observability;
   httpPolicy: HttpPolicy;
   frontDoor: FrontDoor;
@@ -52,6 +55,8 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     onRead: liveTrace?.eventsRead,
   });
   const obs = observability({ config, db, logger, live });
+  // Expanding a section to its subtree reads this gateway's copy of the tree (dropped on section events).
+  const sectionTree = new SectionTree(live, logger.child({ component: 'section-tree' }));
   const door = frontDoor(config, { prisma: db.prisma, logger });
   const policy = httpPolicy(config);
   // Caps per client count by the reader's address as the front door sees it (TRUST_PROXY).
@@ -98,6 +103,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
         resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
         webhooks: config.webhooks,
         images: config.images,
+        sectionTree,
       });
     },
     plugins: [
@@ -141,6 +147,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     yoga,
     db,
     live,
+    sectionTree,
     observability: obs,
     httpPolicy: policy,
     frontDoor: door,
