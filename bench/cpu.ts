@@ -43,8 +43,14 @@ const { createLogger } = await import('../src/logger.js');
 
 const admin = new pg.Client({ connectionString: database.env.DATABASE_URL });
 await admin.connect();
-/** CPU ms so far of these PostgreSQL backends (a backend gone counts 0). */
-const backendCpuMs = (pids: number[]) => pids.reduce((total, pid) => total + (readCpuSeconds(pid) ?? 0) * 1000, 0);
+/** CPU ms so far of each of these PostgreSQL backends (a backend gone is left out). */
+const backendCpuMs = (pids: number[]) => new Map(pids.map((pid) => [pid, (readCpuSeconds(pid) ?? Number.NaN) * 1000]));
+/** CPU ms the backends used between two readings, counting only those alive at both (a backend the pool closed in between would make it negative). */
+const backendCpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce(
+    (total, [pid, ms]) => (Number.isNaN(ms) || Number.isNaN(before.get(pid) ?? Number.NaN) ? total : total + ms - before.get(pid)!),
+    0,
+  );
 async function backends(): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
@@ -116,7 +122,7 @@ for (const name of values.shapes.split(',') as ShapeName[]) {
     const cpu = process.cpuUsage(cpu0);
     r.gateway.push((cpu.user + cpu.system) / 1000 / requests);
     r.sys.push(cpu.system / 1000 / requests);
-    r.pg.push((backendCpuMs(pids) - pg0) / requests);
+    r.pg.push(backendCpuDelta(pg0, backendCpuMs(pids)) / requests);
   }
   if (session) {
     const { profile } = await session.post('Profiler.stop');

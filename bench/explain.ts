@@ -146,7 +146,10 @@ async function main() {
     RATE_LIMIT_PER_MINUTE: '0',
     OUTBOX_POLL_MS: '60000',
   });
-  const { yoga } = createGateway({ config, db, logger: createLogger('silent') });
+  const { yoga, live } = createGateway({ config, db, logger: createLogger('silent') });
+  // As src/server/start.ts does: the story-event hub runs (the section tree follows it, so a warm
+  // section front does not read the Section table).
+  await live.ready();
 
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -97,7 +97,10 @@ export async function countStatements(options: {
           ...definition.env,
           ...options.extraEnv,
         });
-        yoga = createGateway({ config, db, logger }).yoga;
+        const gateway = createGateway({ config, db, logger });
+        // As src/server/start.ts does: the story-event hub runs (the section tree follows it).
+        await gateway.live.ready();
+        yoga = gateway.yoga;
       } else {
         yoga = createBaselineYoga(db.prisma);
       }
