@@ -69,9 +69,11 @@ describe('the section tree a gateway keeps', () => {
 
   it('is read once while the gateway follows story events, and a section change is on the next read', async () => {
     await gw.live.ready(); // the server starts the hub at start-up; the tree follows it from then on
+    const before = gw.sectionTree.reads;
     await slugsIn('world');
-    await slugsIn('world');
+    await slugsIn('asia');
     const reads = gw.sectionTree.reads;
+    expect(reads).toBe(before + 1); // the first read is kept
     const { count } = await gw.countStatements(inSection, { section: 'world' });
     expect(gw.sectionTree.reads).toBe(reads);
     expect(count).toBe(1); // the list alone: the subtree comes from the tree in memory

@@ -21,7 +21,7 @@ export const readSections = (prisma: PrismaClient): Promise<SectionRow[]> =>
 export class SectionTree {
   private rows: Promise<SectionRow[]> | undefined;
   private following = false;
-  private started = false;
+  private subscribed: Promise<void> | undefined;
   /** Reads of the table so far (tests count them). */
   reads = 0;
 
@@ -32,19 +32,24 @@ export class SectionTree {
 
   /** Every section. `prisma` is the asking request's client (an anonymous reader's or an editor's). */
   read(prisma: PrismaClient): Promise<SectionRow[]> {
-    if (!this.following) {
-      if (!this.started && this.live.running) this.follow();
-      return this.load(prisma);
+    if (this.following) {
+      if (!this.rows) {
+        // A read that fails is not kept; one that an event overtakes is dropped by the event.
+        const rows = this.load(prisma);
+        this.rows = rows;
+        rows.catch(() => {
+          if (this.rows === rows) this.rows = undefined;
+        });
+      }
+      return this.rows;
     }
-    if (!this.rows) {
-      // A read that fails is not kept; one that an event overtakes is dropped by the event.
-      const rows = this.load(prisma);
-      this.rows = rows;
-      rows.catch(() => {
-        if (this.rows === rows) this.rows = undefined;
-      });
-    }
-    return this.rows;
+    if (!this.live.running) return this.load(prisma);
+    // The hub runs (on a started server it is ready at once): follow it from now on, this read included.
+    const subscribed = (this.subscribed ??= this.follow());
+    return subscribed.then(
+      () => (this.following ? this.read(prisma) : this.load(prisma)),
+      () => this.load(prisma),
+    );
   }
 
   private load(prisma: PrismaClient) {
@@ -52,10 +57,11 @@ export class SectionTree {
     return readSections(prisma);
   }
 
-  private follow() {
-    this.started = true;
+  /** Follows the hub's events for good; resolves once it does (the hub is ready and subscribed). */
+  private follow(): Promise<void> {
+    const ready = this.live.ready();
     void (async () => {
-      await this.live.ready();
+      await ready;
       for (;;) {
         const events = this.live.subscribe();
         this.rows = undefined;
@@ -71,5 +77,7 @@ export class SectionTree {
         }
       }
     })().catch((error: unknown) => this.logger.error({ err: error }, 'section tree cannot follow story events; read per request'));
+    // The loop above awaited `ready` first, so it follows by the time this resolves.
+    return ready;
   }
 }
