@@ -6,7 +6,7 @@
 // .12, …): no process holds all the sockets, and no source address runs out of ephemeral ports.
 // Loopback only; everything it starts is stopped at the end.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
@@ -26,7 +26,7 @@ import {
 } from './lib/common.js';
 import { demoDatabase, publishStory } from './lib/demo.js';
 import { formatProfile, summariseProfile } from './lib/profile.js';
-import { cpuBetween, storyTimelines, summariseTimelines } from './lib/live-timeline.js';
+import { cpuBetween, gcBetween, storyTimelines, summariseTimelines } from './lib/live-timeline.js';
 import type { ClientsJob, ClientsMessage, ClientsReport } from './lib/live-clients.js';
 import { startServer } from './lib/server.js';
 
@@ -41,7 +41,11 @@ const { values } = parseArgs({
     /** WS_KEEPALIVE_MS for the gateway; unset = its default. */
     'keepalive-ms': { type: 'string' },
     'connect-batch': { type: 'string', default: '50' },
+    /** Extra node flags for the gateway, space-separated (e.g. `--max-semi-space-size=64`), to weigh V8 settings. */
+    'node-flags': { type: 'string' },
     label: { type: 'string' },
+    /** The bench database (made afresh, dropped at the end): another name lets two runs go side by side. */
+    database: { type: 'string', default: 'newsroom_live_bench' },
     'no-pin': { type: 'boolean', default: false },
     /** The gateway runs under node --cpu-prof; where its CPU went is printed at the end. */
     profile: { type: 'boolean', default: false },
@@ -51,7 +55,7 @@ const subscribers = Number(values.subscribers);
 const stories = Number(values.stories);
 const intervalMs = Number(values.interval);
 const workerCount = Math.max(1, Math.min(Number(values.workers), subscribers));
-const DATABASE = 'newsroom_live_bench';
+const DATABASE = values.database;
 const query = `subscription { storiesPublished { eventId article { slug headline publishedAt section { name } } } }`;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -112,6 +116,7 @@ async function main() {
     },
     pin,
     cpuProfileDir: profileDir,
+    nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean),
   });
   log(`gateway pid ${server.pid} at ${server.url}${pin ? ' (pinned to core 0; clients on core 1)' : ''}`);
   const before = readRss(server.pid)!.rssMb;
@@ -170,6 +175,7 @@ async function main() {
   const answered = new Map<string, number>();
   const publishErrors: string[] = [];
   const startedAt = Date.now();
+  const loadAtStart = loadavg()[0]!;
   for (let n = 1; n <= stories; n += 1) {
     const due = startedAt + (n - 1) * intervalMs;
     await sleep(Math.max(0, due - Date.now()));
@@ -229,6 +235,11 @@ async function main() {
     for (const report of reports) for (const at of report.receipts[slug] ?? []) fromRead.push(at - sentAt.get(slug)! - readBegan);
   });
   fromRead.sort((a, b) => a - b);
+  const gc = gcBetween(traceFile, startedAt, measuredUntil);
+  // The first stories after the connections opened are often the slowest (a major GC of the
+  // grown heap, the clients' own): the same quantiles without the first five show the steady state.
+  const later = measured.slice(5).flatMap((slug) => reports.flatMap((r) => (r.receipts[slug] ?? []).map((at) => at - sentAt.get(slug)!)));
+  later.sort((a, b) => a - b);
   const clientCpuMs = reports.reduce((sum, r) => sum + cpuBetween(r.cpu, startedAt, measuredUntil), 0);
   rmSync(path.dirname(traceFile), { recursive: true, force: true });
   const errors = reports.reduce((s, r) => s + r.errors, 0);
@@ -243,6 +254,7 @@ async function main() {
     clientProcesses: workerCount,
     client: values.client,
     keepAliveMs: values['keepalive-ms'] ?? 'default',
+    nodeFlags: values['node-flags'],
     connected,
     stories,
     intervalMs,
@@ -260,6 +272,7 @@ async function main() {
     // bound of commit-to-receipt) to the moment a client process read the message.
     latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN },
     worstStoryP99Ms: Math.max(...perStoryP99),
+    latencyAfterFirst5StoriesMs: { p50: percentile(later, 50), p90: percentile(later, 90), p99: percentile(later, 99) },
     fromOutboxReadMs: {
       p50: percentile(fromRead, 50),
       p90: percentile(fromRead, 90),
@@ -274,6 +287,10 @@ async function main() {
     // The client processes' CPU from the first story sent to the last settled, per 1,000 deliveries.
     clientCpuMsPer1000Deliveries: (clientCpuMs * 1000) / Math.max(1, deliveries),
     coresBusyPercent: cores,
+    // The gateway's GC pauses over the measured minute and its settling, by kind.
+    gcPauses: gc,
+    // The machine's 1-minute load average when the measured minute began and ended (shared machine).
+    loadAverage: [loadAtStart, loadavg()[0]!].map((l) => Math.round(l * 10) / 10),
     gatewayRssMb: { idle: before, connected: connectedRss, peak },
     memoryPerConnectionKb: ((connectedRss - before) * 1024) / Math.max(1, connected),
     pinned: pin,

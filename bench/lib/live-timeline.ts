@@ -158,3 +158,18 @@ export function summariseTimelines(timelines: StoryTimeline[]) {
     fanOutSystemUsPerDelivery: pick((t) => t.fanOutSystemUs),
   };
 }
+
+/** Garbage-collection pauses on the gateway's main thread between two times (epoch ms): count and ms by kind. */
+export function gcBetween(traceFile: string, from: number, to: number) {
+  const byKind: Record<string, { count: number; ms: number; maxMs: number }> = {};
+  for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
+    if (!line) continue;
+    const record = JSON.parse(line) as Read | FanOut | Gc;
+    if (record.kind !== 'gc' || record.at < from || record.at > to) continue;
+    const kind = (byKind[record.gc] ??= { count: 0, ms: 0, maxMs: 0 });
+    kind.count += 1;
+    kind.ms = round(kind.ms + record.ms);
+    kind.maxMs = round(Math.max(kind.maxMs, record.ms));
+  }
+  return byKind;
+}

@@ -42,7 +42,15 @@ async function freePort(): Promise<number> {
 
 export async function startServer(
   kind: ServerKind,
-  options: { env: Record<string, string>; pin: boolean; readyTimeoutMs?: number; cpuProfileDir?: string; node?: string },
+  options: {
+    env: Record<string, string>;
+    pin: boolean;
+    readyTimeoutMs?: number;
+    cpuProfileDir?: string;
+    node?: string;
+    /** Extra flags for node (e.g. V8's GC settings), before the entry point. */
+    nodeFlags?: string[];
+  },
 ): Promise<RunningServer> {
   const port = await freePort();
   const base = { ...process.env };
@@ -64,7 +72,7 @@ export async function startServer(
   };
   const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
   const node = kind === 'postgraphile' ? postgraphileNode() : (options.node ?? process.execPath);
-  const nodeArgs = [...profile, ...(kind === 'postgraphile' ? [] : ['--import', 'tsx']), entry[kind]];
+  const nodeArgs = [...profile, ...(options.nodeFlags ?? []), ...(kind === 'postgraphile' ? [] : ['--import', 'tsx']), entry[kind]];
   const command = options.pin ? 'taskset' : node;
   const args = options.pin ? ['-c', '0', node, ...nodeArgs] : nodeArgs;
   const child: ChildProcess = spawnOwned(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
