@@ -1,15 +1,20 @@
 // The shared execution's fan-out (src/server/shared-subscriptions.ts) without a server: many
 // subscribers of one stream, results written straight to them (the direct path a WebSocket
 // takes while graphql-ws waits) in slices with turns of the event loop between them.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { createChannel } from '../src/newsroom/channel.js';
-import { createSubscriptionSharing, nextFrame } from '../src/server/shared-subscriptions.js';
+import { createSubscriptionSharing, FanOutActivity, nextFrame } from '../src/server/shared-subscriptions.js';
+import { keepAlive } from '../src/server/ws.js';
 
 /** A source stream the test pushes results into, and n subscribers waiting on it as graphql-ws does. */
-async function fanOut(n: number, onWrite?: (subscriber: number, result: ExecutionResult) => void) {
+async function fanOut(n: number, onWrite?: (subscriber: number, result: ExecutionResult) => void, activity?: FanOutActivity) {
   const source = createChannel<ExecutionResult>({ capacity: 100, overflowError: () => new Error('overflow') });
-  const share = createSubscriptionSharing();
+  const share = createSubscriptionSharing(undefined, activity);
   const written: ExecutionResult[][] = Array.from({ length: n }, () => []);
   const streams: AsyncIterator<ExecutionResult>[] = [];
   for (let i = 0; i < n; i += 1) {
@@ -54,6 +59,31 @@ describe('shared subscriptions', () => {
     expect(written[1199]!.map((r) => (r.data as any).storiesPublished.eventId)).toEqual(['1', '2']);
   });
 
+  it('counts as busy while a result is being written, and runs work left for its end right after the last write', async () => {
+    const activity = new FanOutActivity();
+    const busyAtWrite: boolean[] = [];
+    let written = 0;
+    let writtenWhenIdle: number | undefined;
+    const { source } = await fanOut(
+      1200,
+      () => {
+        busyAtWrite.push(activity.busy);
+        written += 1;
+        // Left for the end while the first slice is written; the fan-out has two more slices to go.
+        if (written === 10) activity.whenIdle(() => (writtenWhenIdle = written));
+      },
+      activity,
+    );
+    expect(activity.busy).toBe(false);
+    source.push(story(1));
+    await expect.poll(() => writtenWhenIdle).toBe(1200);
+    expect(busyAtWrite.every(Boolean)).toBe(true);
+    expect(activity.busy).toBe(false);
+    let ranAtOnce = false;
+    activity.whenIdle(() => (ranAtOnce = true));
+    expect(ranAtOnce).toBe(true);
+  });
+
   it('frames a result once per subscription id (the first 16 ids are kept): graphql-ws message shape', () => {
     const result = story(7);
     const frame = nextFrame(result, 'a"1');
@@ -73,5 +103,48 @@ describe('shared subscriptions', () => {
     expect(big[1]).toBe(127);
     expect(Number(big.readBigUInt64BE(2))).toBe(big.length - 10);
     expect(JSON.parse(big.subarray(10).toString())).toEqual({ id: '1', type: 'next', payload: large });
+  });
+});
+
+describe('keep-alive beside the fan-out', () => {
+  /** A WebSocket server on a free port with the gateway's keep-alive, and a client that answers pings. */
+  async function pinged(intervalMs: number, activity: FanOutActivity) {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    const stop = keepAlive(wss, intervalMs, activity);
+    const opened = performance.now(); // before the server's side of the connection
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    const pings: number[] = [];
+    client.on('ping', () => pings.push(performance.now()));
+    await once(client, 'open');
+    const close = async () => {
+      stop();
+      client.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    };
+    return { client, pings, opened, close };
+  }
+
+  it('a ping due while a story is being fanned out waits for its end, and at most a quarter of the interval', async () => {
+    const activity = new FanOutActivity();
+    activity.begin(); // a fan-out runs from before the first ping is due and does not end
+    const { client, pings, opened, close } = await pinged(1000, activity);
+    try {
+      // Due 1,000 ms after the connection: kept waiting by the fan-out for 250 ms, then sent anyway.
+      await expect.poll(() => pings.length, { timeout: 5000 }).toBe(1);
+      expect(pings[0]! - opened).toBeGreaterThanOrEqual(1249);
+      // The next is due 1,000 ms later; the fan-out ends 100 ms after that: the ping goes at once.
+      await sleep(pings[0]! + 1100 - performance.now());
+      const ended = performance.now();
+      activity.end();
+      await expect.poll(() => pings.length, { timeout: 5000 }).toBe(2);
+      expect(pings[1]! - ended).toBeLessThan(140); // the wait would have run out 150 ms after the end
+      // The raw ping frame is a ping the client answers (ws' autoPong): the socket stays open.
+      await sleep(1200);
+      expect(pings.length).toBe(3);
+      expect(client.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await close();
+    }
   });
 });

@@ -88,41 +88,42 @@ export function sendSharedPayloads(socket: { send: (data: any, ...rest: any[]) =
   };
 }
 
-export function createSubscriptionSharing(trace?: LiveTrace) {
+/**
+ * Whether a fan-out is running, for work that can wait for its end: the keep-alive sweep
+ * (ws.ts) pings when no story is being written, so that its pings and their pongs do not sit
+ * between the slices of a fan-out, lengthening the story's tail.
+ */
+export class FanOutActivity {
+  private running = 0;
+  private waiting: (() => void)[] = [];
+  get busy(): boolean {
+    return this.running > 0;
+  }
+  begin() {
+    this.running += 1;
+  }
+  end() {
+    this.running -= 1;
+    if (this.running === 0) for (const work of this.waiting.splice(0)) work();
+  }
+  /** Runs `work` now when no fan-out is running, else as soon as the last one ends. */
+  whenIdle(work: () => void) {
+    if (this.running === 0) work();
+    else this.waiting.push(work);
+  }
+}
+
+export function createSubscriptionSharing(trace?: LiveTrace, activity = new FanOutActivity()) {
   const groups = new Map<string, Promise<Group | ExecutionResult>>();
 
   async function pump(key: string, group: Group) {
     try {
       for (let next = await group.iterator.next(); !next.done; next = await group.iterator.next()) {
-        const timeline: FanOutTrace | undefined = trace && {
-          eventId: (next.value.extensions as { eventId?: string } | undefined)?.eventId,
-          start: trace.now(),
-          cpu: process.cpuUsage(),
-          slices: [],
-          resumed: [],
-          direct: 0,
-          pushed: 0,
-        };
-        let handed = 0;
-        for (const listener of [...group.listeners]) {
-          // Straight to the socket only while graphql-ws waits on the subscription: everything it
-          // was handed before is then written, so the order holds. Else (not yet started) through it.
-          if (listener.write && listener.channel.parked) {
-            listener.write(next.value);
-            if (timeline) timeline.direct += 1;
-          } else {
-            listener.channel.push(next.value);
-            if (timeline) timeline.pushed += 1;
-          }
-          if (++handed % FAN_OUT_SLICE === 0) {
-            timeline?.slices.push([trace!.now(), handed]);
-            await nextTurn();
-            timeline?.resumed.push(trace!.now());
-          }
-        }
-        if (timeline) {
-          timeline.slices.push([trace!.now(), handed]);
-          trace!.fanOut(timeline);
+        activity.begin();
+        try {
+          await fanOut(group, next.value);
+        } finally {
+          activity.end();
         }
       }
       for (const listener of group.listeners) listener.channel.close();
@@ -130,6 +131,40 @@ export function createSubscriptionSharing(trace?: LiveTrace) {
       for (const listener of group.listeners) listener.channel.close(error);
     } finally {
       groups.delete(key);
+    }
+  }
+
+  /** Hands one result to every subscriber of the group, FAN_OUT_SLICE at a time. */
+  async function fanOut(group: Group, result: ExecutionResult) {
+    const timeline: FanOutTrace | undefined = trace && {
+      eventId: (result.extensions as { eventId?: string } | undefined)?.eventId,
+      start: trace.now(),
+      cpu: process.cpuUsage(),
+      slices: [],
+      resumed: [],
+      direct: 0,
+      pushed: 0,
+    };
+    let handed = 0;
+    for (const listener of [...group.listeners]) {
+      // Straight to the socket only while graphql-ws waits on the subscription: everything it
+      // was handed before is then written, so the order holds. Else (not yet started) through it.
+      if (listener.write && listener.channel.parked) {
+        listener.write(result);
+        if (timeline) timeline.direct += 1;
+      } else {
+        listener.channel.push(result);
+        if (timeline) timeline.pushed += 1;
+      }
+      if (++handed % FAN_OUT_SLICE === 0) {
+        timeline?.slices.push([trace!.now(), handed]);
+        await nextTurn();
+        timeline?.resumed.push(trace!.now());
+      }
+    }
+    if (timeline) {
+      timeline.slices.push([trace!.now(), handed]);
+      trace!.fanOut(timeline);
     }
   }
 
@@ -229,8 +264,9 @@ export function nextFrame(result: ExecutionResult, id: string, head = frameHead(
       frame[1] = 127;
       frame.writeBigUInt64BE(BigInt(length), 2);
     }
-    head.copy(frame, headerLength);
-    tail.copy(frame, headerLength + head.length);
+    // TypedArray#set: a plain memory copy, without Buffer#copy's argument handling (per delivery with random ids).
+    frame.set(head, headerLength);
+    frame.set(tail, headerLength + head.length);
     if (byId.size < SHARED_IDS) byId.set(id, frame);
   }
   return frame;

@@ -12,7 +12,15 @@ import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
 import { databaseUnavailable, isDatabaseUnavailable, liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
-import { createSubscriptionSharing, nextWriter, sendSharedPayloads, sharedPayload, sharedPayloadReplacer } from './shared-subscriptions.js';
+import type { Socket } from 'node:net';
+import {
+  createSubscriptionSharing,
+  FanOutActivity,
+  nextWriter,
+  sendSharedPayloads,
+  sharedPayload,
+  sharedPayloadReplacer,
+} from './shared-subscriptions.js';
 
 /**
  * Close code for a connection to retry: a client that reads too slowly, or a key that cannot be
@@ -53,7 +61,9 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     verifyClient: ({ req }, done) =>
       limits.admitWebSocket(req) ? done(true) : done(false, 429, tooManyWebSocketsMessage(config.resources.websocketsPerClient)),
   });
-  const share = createSubscriptionSharing(gateway.liveTrace);
+  // The keep-alive sweep waits for a running fan-out to end (keepAlive below).
+  const fanOuts = new FanOutActivity();
+  const share = createSubscriptionSharing(gateway.liveTrace, fanOuts);
   // A client breaking the protocol (a message over maxPayload, bad UTF-8...) is closed by ws itself
   // (1009, 1007...); its 'error' is the client's fault, logged without a stack, not passed on to
   // graphql-ws, which would log it as an internal error. Registered before useServer's listener.
@@ -188,7 +198,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     wss,
     0, // keep-alive below: one timer for every socket instead of graphql-ws' two per socket
   );
-  const stopKeepAlive = keepAlive(wss, config.wsKeepAliveMs);
+  const stopKeepAlive = keepAlive(wss, config.wsKeepAliveMs, fanOuts);
 
   /** False, and the socket closed to reconnect and resume, once it has fallen too far behind. */
   function keepingUp(socket: WebSocket): boolean {
@@ -247,42 +257,100 @@ type SubscriptionRoot = {
   write: (result: ExecutionResult) => void;
 };
 
+/** A ping frame without data (FIN, opcode 9, length 0), the same bytes for every socket. */
+const PING_FRAME = Buffer.from([0x89, 0x00]);
+
+/**
+ * Pings a socket: the two bytes of an empty ping frame written straight to its TCP socket (ws
+ * writes its frames there synchronously too, so frames keep their order), instead of ws' ping
+ * (a frame built and written through cork and writev per socket). With permessage-deflate
+ * negotiated (this server offers none) ws' own ping, which queues behind compressed frames.
+ */
+function ping(socket: WebSocket) {
+  const raw = socket.extensions ? undefined : (socket as unknown as { _socket?: Socket })._socket;
+  if (!raw) socket.ping();
+  else if (raw.writable) raw.write(PING_FRAME);
+}
+
 /**
  * Pings every socket once per `intervalMs` and terminates one whose previous ping is still
  * unanswered, as graphql-ws does, but with one timer for all sockets: at 15,000 sockets its
  * interval, timeout and `pong` listener per socket and ping cost more than the pings. Each
  * socket is pinged `intervalMs` after it connected and then every `intervalMs`, so the pings
- * spread over the interval as the connections did.
+ * spread over the interval as the connections did. A sweep that falls due while a story is being
+ * fanned out waits for its end (its pings, and the pongs they bring back, would sit between the
+ * fan-out's slices), but never more than `intervalMs / 4`: pings are late, never skipped.
  */
-function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
+export function keepAlive(wss: WebSocketServer, intervalMs: number, fanOuts = new FanOutActivity()): () => void {
   type Alive = { due: number; awaitingPong: boolean };
   const sockets = new Map<WebSocket, Alive>();
+  /** The earliest time an open socket is due a ping: until then a tick has nothing to do. */
+  let nextDue = Number.POSITIVE_INFINITY;
   wss.on('connection', (socket) => {
     const alive: Alive = { due: performance.now() + intervalMs, awaitingPong: false };
     sockets.set(socket, alive);
+    nextDue = Math.min(nextDue, alive.due);
     socket.on('pong', () => {
       alive.awaitingPong = false;
     });
     socket.once('close', () => sockets.delete(socket));
   });
+  let stopped = false;
+  const sweep = () => {
+    if (stopped) return;
+    const now = performance.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [socket, alive] of sockets) {
+      if (socket.readyState !== socket.OPEN) continue; // closing: gone from the map when closed
+      if (alive.due > now) {
+        earliest = Math.min(earliest, alive.due);
+        continue;
+      }
+      if (alive.awaitingPong) {
+        socket.terminate();
+        continue;
+      }
+      alive.awaitingPong = true;
+      alive.due = now + intervalMs;
+      earliest = Math.min(earliest, alive.due);
+      ping(socket);
+    }
+    nextDue = earliest;
+  };
+  const maxDelayMs = intervalMs / 4;
+  /** Since when a due sweep has waited for a fan-out (undefined: none waits). */
+  let waitingSince: number | undefined;
+  let queued = false;
   const timer = setInterval(
     () => {
       const now = performance.now();
-      for (const [socket, alive] of sockets) {
-        if (alive.due > now || socket.readyState !== socket.OPEN) continue;
-        if (alive.awaitingPong) {
-          socket.terminate();
-          continue;
-        }
-        alive.awaitingPong = true;
-        alive.due = now + intervalMs;
-        socket.ping();
+      if (now < nextDue) return; // no socket is due a ping yet
+      if (!fanOuts.busy || (waitingSince !== undefined && now - waitingSince >= maxDelayMs)) {
+        waitingSince = undefined;
+        sweep();
+        return;
       }
+      if (waitingSince !== undefined) return; // already queued behind the fan-out
+      waitingSince = now;
+      if (queued) return; // one wait for the fan-outs' end at a time
+      queued = true;
+      // On the event loop's next turn, not inside the fan-out's own code as it ends.
+      fanOuts.whenIdle(() =>
+        setImmediate(() => {
+          queued = false;
+          if (waitingSince === undefined) return; // swept meanwhile (the wait ran out)
+          waitingSince = undefined;
+          sweep();
+        }),
+      );
     },
     Math.max(50, intervalMs / 20),
   );
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
 
 let resumes = 0;
