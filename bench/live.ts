@@ -41,7 +41,7 @@ const { values } = parseArgs({
     /** WS_KEEPALIVE_MS for the gateway; unset = its default. */
     'keepalive-ms': { type: 'string' },
     'connect-batch': { type: 'string', default: '50' },
-    /** Extra node flags for the gateway, space-separated (e.g. `--max-semi-space-size=64`), to weigh V8 settings. */
+    /** Extra node flags for the gateway, space-separated, given with `=` (`--node-flags=--single-threaded-gc`), to weigh V8 settings. */
     'node-flags': { type: 'string' },
     label: { type: 'string' },
     /** The bench database (made afresh, dropped at the end): another name lets two runs go side by side. */
