@@ -1,7 +1,7 @@
 // On PostgreSQL, statements the gateway repeats are prepared once per connection (PostgreSQL then
 // skips parsing them), one-off statements are not, and the switch turns it off for poolers.
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/client.js';
+import { inlineRowLimits, openDatabase } from '../src/db/client.js';
 import { createTestDatabase, databaseUrl, onPostgres } from './helpers.js';
 
 async function preparedAfterRepeats(preparedStatements: boolean) {
@@ -18,7 +18,58 @@ async function preparedAfterRepeats(preparedStatements: boolean) {
   }
 }
 
+describe('row limits in prepared statements', () => {
+  it('writes small integer limits into the text and renumbers the other parameters', () => {
+    const sql =
+      'SELECT "t0"."id", (SELECT 1 FROM "Section" AS "t1" WHERE "t1"."id" = "t0"."sectionId" LIMIT $1) FROM "Article" AS "t0" WHERE "t0"."status" = $2 AND "t0"."id" < $3 ORDER BY "t0"."id" DESC LIMIT $4 OFFSET $5';
+    expect(inlineRowLimits(sql, ['1', 'PUBLISHED', 500, 21, 0n])).toEqual({
+      text: 'SELECT "t0"."id", (SELECT 1 FROM "Section" AS "t1" WHERE "t1"."id" = "t0"."sectionId" LIMIT 1) FROM "Article" AS "t0" WHERE "t0"."status" = $1 AND "t0"."id" < $2 ORDER BY "t0"."id" DESC LIMIT 21 OFFSET 0',
+      values: ['PUBLISHED', 500],
+      suffix: '1_21_0',
+    });
+  });
+
+  it('leaves alone what is not a small integer limit, and texts with a $ that is not a parameter', () => {
+    expect(inlineRowLimits('SELECT * FROM "Article" WHERE "slug" = $1', ['x'])).toBeNull();
+    expect(inlineRowLimits('SELECT * FROM "Article" LIMIT $1', ['5000'])).toBeNull();
+    expect(inlineRowLimits('SELECT * FROM "Article" LIMIT $1', ['1; DROP TABLE "Article"'])).toBeNull();
+    expect(inlineRowLimits('SELECT * FROM "Article" LIMIT $1', [-1])).toBeNull();
+    expect(inlineRowLimits('SELECT \'$x\' FROM "Article" LIMIT $1', [5])).toBeNull();
+    // Only the parameters in LIMIT/OFFSET positions: the same value elsewhere stays a parameter.
+    expect(inlineRowLimits('SELECT * FROM "Article" WHERE "id" = $1 LIMIT $2', [3, 3])).toEqual({
+      text: 'SELECT * FROM "Article" WHERE "id" = $1 LIMIT 3',
+      values: [3],
+      suffix: '3',
+    });
+  });
+});
+
 describe.runIf(onPostgres)('prepared statements', () => {
+  it('plans a repeated list statement once (a generic plan), its limit written into the text', async () => {
+    const test = await createTestDatabase();
+    const db = await openDatabase({ kind: 'postgres', url: await databaseUrl(test), poolSize: 1 });
+    try {
+      const list = (take: number) =>
+        db.prisma.article.findMany({
+          where: { status: 'PUBLISHED' },
+          orderBy: { id: 'desc' },
+          take,
+          select: { id: true, section: { select: { slug: true } } },
+        });
+      for (let i = 0; i < 12; i++) expect((await list(3)).length).toBeLessThanOrEqual(3);
+      expect((await list(1)).length).toBeLessThanOrEqual(1);
+      const prepared = await db.prisma.$queryRaw<{ statement: string; generic: number; custom: number }[]>`
+        SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE statement LIKE '%"Article"%'`;
+      const three = prepared.find((p) => /LIMIT 3\b/.test(p.statement));
+      expect(three, JSON.stringify(prepared)).toBeDefined();
+      expect(three!.statement).not.toMatch(/LIMIT \$/);
+      expect(three!.generic).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+      await test.dispose();
+    }
+  });
+
   it('prepares a repeated statement once per connection, never a one-off', async () => {
     const prepared = await preparedAfterRepeats(true);
     expect(prepared.some((p) => p.statement.includes('"slug" = $1'))).toBe(true);

@@ -133,6 +133,8 @@ function openPool(config: Extract<Config['database'], { kind: 'postgres' }>, siz
   const pool = new pg.Pool({
     connectionString: config.url,
     max: size,
+    // Row limits go to PostgreSQL as literals (see inlineRowLimits) when statements are prepared.
+    ...(config.preparedStatements !== false && { Client: RowLimitInliningClient }),
     connectionTimeoutMillis: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     keepAlive: true,
     // No JIT: the planner's cost estimate for the pages' JSON-building statements crosses
@@ -156,6 +158,80 @@ function openPool(config: Extract<Config['database'], { kind: 'postgres' }>, siz
   });
   return pool;
 }
+
+/** Row limits up to this are written into a statement's text (a page is at most 100 rows, plus one). */
+const MAX_INLINED_LIMIT = 1000;
+/** At most this many statement texts with inlined limits per process (each a prepared statement per connection). */
+const MAX_INLINED_VARIANTS = 1000;
+const inlinedVariants = new Set<string>();
+
+/**
+ * Prisma sends every row limit as a parameter: `take` as `LIMIT $6`, a to-one relation's lateral
+ * join as `LIMIT $1`. For a prepared statement PostgreSQL then plans a generic plan as if the limit
+ * kept 10% of the table, finds it far dearer than a plan for the actual values, and so plans the
+ * list statements (latest, a section's articles, editorials) anew on every execution, ~0.5–1 ms of
+ * its CPU each. With the limits in the text the generic plan is costed for the real row count and
+ * used after five executions, like the single-row statements' already are. Returns the statement
+ * with each `LIMIT $n` / `OFFSET $n` whose value is a small non-negative integer replaced by that
+ * integer and the other parameters renumbered, plus a name suffix telling the variants apart; or
+ * null when there is nothing to inline, or a `$` that is not a parameter makes the text unsafe to
+ * renumber.
+ */
+export function inlineRowLimits(text: string, values: readonly unknown[]): { text: string; values: unknown[]; suffix: string } | null {
+  if (!/\b(?:LIMIT|OFFSET) \$\d/.test(text) || /\$(?!\d)/.test(text)) return null;
+  const literal = new Map<number, string>();
+  for (const match of text.matchAll(/\b(?:LIMIT|OFFSET) \$(\d+)/g)) {
+    const n = Number(match[1]);
+    const value = values[n - 1];
+    const number = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value;
+    if (
+      (typeof number === 'number' || typeof number === 'bigint') &&
+      Number(number) >= 0 &&
+      Number(number) <= MAX_INLINED_LIMIT &&
+      Number.isInteger(Number(number))
+    ) {
+      literal.set(n, String(Number(number)));
+    }
+  }
+  if (literal.size === 0) return null;
+  const renumbered = new Map<number, number>();
+  const kept: unknown[] = [];
+  values.forEach((value, i) => {
+    if (literal.has(i + 1)) return;
+    kept.push(value);
+    renumbered.set(i + 1, kept.length);
+  });
+  const inlined = text
+    .replace(/\b(LIMIT|OFFSET) \$(\d+)/g, (match, keyword: string, n: string) =>
+      literal.has(Number(n)) ? `${keyword} ${literal.get(Number(n))}` : match,
+    )
+    .replace(/\$(\d+)/g, (match, n: string) => (renumbered.has(Number(n)) ? `$${renumbered.get(Number(n))}` : match));
+  return { text: inlined, values: kept, suffix: [...literal.values()].join('_') };
+}
+
+/**
+ * A connection that inlines row limits (`inlineRowLimits`) into the named statements the adapter
+ * prepares. Each inlined variant gets a name of its own (a name stands for one text per
+ * connection); past MAX_INLINED_VARIANTS texts the statement goes as it came.
+ */
+class RowLimitInliningClient extends pg.Client {}
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+RowLimitInliningClient.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+  if (config !== null && typeof config === 'object' && Object.getPrototypeOf(config) === Object.prototype) {
+    const query = config as pg.QueryConfig & { name?: string };
+    if (query.name && Array.isArray(query.values)) {
+      const inlined = inlineRowLimits(query.text, query.values);
+      if (inlined) {
+        const name = `${query.name}_${inlined.suffix}`;
+        if (inlinedVariants.has(name) || inlinedVariants.size < MAX_INLINED_VARIANTS) {
+          inlinedVariants.add(name);
+          return clientQuery.call(this, { ...query, name, text: inlined.text, values: inlined.values }, ...rest);
+        }
+      }
+    }
+  }
+  return clientQuery.call(this, config, ...rest);
+} as typeof pg.Client.prototype.query;
 
 type StatementNameGenerator = NonNullable<NonNullable<ConstructorParameters<typeof PrismaPg>[1]>['statementNameGenerator']>;
 
