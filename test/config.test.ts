@@ -7,7 +7,9 @@ describe('configuration', () => {
   it('has a default for everything: embedded PGlite in ./data on port 4000', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
-    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data' });
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data', sharedBuffers: '128MB' });
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '8MB' }).database).toEqual({ kind: 'pglite', dataDir: './data', sharedBuffers: '8MB' });
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: '8 MB; fsync=off' })).toThrow(/PGLITE_SHARED_BUFFERS/);
     expect(config.seedDemo).toBe(true);
     expect(config.graphiql).toBe(true);
     // Story events purge cached results; the TTLs bound what no event covers (related stories,

@@ -38,6 +38,9 @@ export default defineConfig({
     root,
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // PGlite zeroes its shared buffers at every start: 128MB (the default) cost each test database
+    // and each embedded gateway a child starts 0.3–1 s of CPU. Workers and child processes inherit it.
+    env: { PGLITE_SHARED_BUFFERS: '8MB' },
     testTimeout: 60_000,
     hookTimeout: 180_000,
     // expect.poll gives up after 1 s by default: on a busy machine a WebSocket or a child process

@@ -79,7 +79,10 @@ export async function openDatabase(config: Config['database'], options: Database
   }
   // A data directory on disk belongs to one process at a time (see lock.ts).
   const lock = config.dataDir.startsWith('memory://') ? undefined : lockDataDir(config.dataDir);
-  const pglite = new PGlite(config.dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+  const pglite = new PGlite(config.dataDir, {
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    ...(config.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${config.sharedBuffers}`] } : {}),
+  });
   try {
     await pglite.waitReady;
   } catch (error) {
