@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openDatabase, type Database } from '../src/db/client.js';
+import { databaseUnavailable } from '../src/server/observability.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createTestDatabase, databaseUrl, globalId, keyHeader, MAIN_STORY, onPostgres, testConfig, type TestDatabase } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -224,5 +225,24 @@ describe.skipIf(!onPostgres)('a PostgreSQL that stops answering (through a TCP p
     await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     expect(received.at(-1).data.storiesPublished).toEqual({ type: 'PUBLISHED', article: { slug: scheduled.slug } });
     expect(gateway.live.subscriptions).toBe(1);
+  });
+
+  it('a transaction that sat idle past the deadline, ended by PostgreSQL, is a DATABASE_UNAVAILABLE error, not an internal one', async () => {
+    // Under CPU starvation a request can stall between the statements of its transaction; PostgreSQL
+    // then ends the session (idle_in_transaction_session_timeout) and the next statement fails with
+    // node-postgres' "Client has encountered a connection error and is not queryable".
+    const failure = await db.prisma
+      .$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1`;
+        await new Promise((resolve) => setTimeout(resolve, STATEMENT_TIMEOUT_MS + 500));
+        await tx.$queryRaw`SELECT 2`;
+      })
+      .then(
+        () => expect.fail('the idle transaction went on'),
+        (error: unknown) => error,
+      );
+    expect(databaseUnavailable(failure)?.extensions).toMatchObject({ code: 'DATABASE_UNAVAILABLE', http: { status: 503 } });
+    // The pool replaces the connection PostgreSQL ended.
+    expect(await db.prisma.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]);
   });
 });

@@ -377,10 +377,11 @@ const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P
  * node-postgres raises these as plain Errors, which the Prisma adapter passes through: the server
  * went away, no connection within DATABASE_CONNECT_TIMEOUT_MS, no answer within the query
  * deadline. Prisma's own: no connection for a transaction in time, or a transaction that outlived
- * its timeout because the database stopped answering.
+ * its timeout because the database stopped answering. A connection PostgreSQL ended while its
+ * transaction sat idle (idle_in_transaction_session_timeout) is "not queryable" to node-postgres.
  */
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Can't reach database server|Query read timeout|Unable to start a transaction in the given time|Transaction already closed/;
+  /Connection terminated|timeout exceeded when trying to connect|Can't reach database server|Query read timeout|Unable to start a transaction in the given time|Transaction already closed|is not queryable/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
