@@ -201,7 +201,7 @@ describe.skipIf(onPostgres)('the apikey script', () => {
       expect(result.status, result.stderr).toBe(0);
       const key = /(nrk_\S+)/.exec(result.stdout)?.[1];
       expect(key).toBeTruthy();
-      const db = await openDatabase({ kind: 'pglite', dataDir });
+      const db = await openDatabase({ kind: 'pglite', dataDir, sharedBuffers: process.env.PGLITE_SHARED_BUFFERS });
       try {
         const viewer = await authenticate(db.prisma, `Bearer ${key}`);
         expect(viewer).toMatchObject({ kind: 'key', role: 'ADMIN', name: 'First admin' });
