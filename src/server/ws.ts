@@ -1,6 +1,7 @@
 // graphql-ws (graphql-transport-ws protocol) on the HTTP server's /graphql path, through the
 // same yoga instance: same schema, plugins, context and error masking as HTTP.
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST, Kind, type ValueNode } from 'graphql';
@@ -12,7 +13,6 @@ import { withoutHttp } from './front-door.js';
 import type { Gateway } from './gateway.js';
 import { tooManyWebSocketsMessage } from './resource-limits.js';
 import { databaseUnavailable, isDatabaseUnavailable, liveMetrics, requestIdFrom, type RequestOperation } from './observability.js';
-import type { Socket } from 'node:net';
 import {
   createSubscriptionSharing,
   FanOutActivity,
