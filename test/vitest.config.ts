@@ -28,7 +28,10 @@ const PGLITE_ONLY = [
   'test/schema.test.ts',
   'test/server.test.ts',
 ];
-/** Files whose every test needs a PostgreSQL server: without one they are reported as skipped. */
+/**
+ * Files about PostgreSQL itself: with a server they run on its pass only; without one their
+ * PostgreSQL tests are reported as skipped (and the pure unit tests among them run on PGlite's pass).
+ */
 const POSTGRES_ONLY = ['test/database-deadlines.test.ts', 'test/prepared-statements.test.ts'];
 
 /**
