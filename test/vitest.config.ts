@@ -66,14 +66,12 @@ class SlowestFirst extends BaseSequencer {
       const index = SLOWEST_FIRST.indexOf(path.relative(root, spec.moduleId));
       return index === -1 ? SLOWEST_FIRST.length : index;
     };
-    // Projects still run one after the other; within one, the list first, the rest as vitest sorts them.
+    // Projects still run one after the other, in vitest's order; within one, the list first, the
+    // rest as vitest sorts them (the sort is stable).
     const sorted = await super.sort(files);
-    const projects = [...new Set(sorted.map((spec) => spec.project.name))];
-    const keys = new Map(sorted.map((spec, index) => [spec, [projects.indexOf(spec.project.name), rank(spec), index]]));
-    return [...sorted].sort((a, b) => {
-      const [ka, kb] = [keys.get(a)!, keys.get(b)!];
-      return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
-    });
+    const projects = sorted.map((spec) => spec.project.name);
+    const project = (spec: TestSpecification) => projects.indexOf(spec.project.name);
+    return sorted.toSorted((a, b) => project(a) - project(b) || rank(a) - rank(b));
   }
 }
 
