@@ -1,7 +1,7 @@
 // On PostgreSQL, statements the gateway repeats are prepared once per connection (PostgreSQL then
 // skips parsing them), one-off statements are not, and the switch turns it off for poolers.
 import { describe, expect, it } from 'vitest';
-import { inlineRowLimits, openDatabase } from '../src/db/client.js';
+import { inlinePlanLiterals, openDatabase } from '../src/db/client.js';
 import { createTestDatabase, databaseUrl, onPostgres } from './helpers.js';
 
 async function preparedAfterRepeats(preparedStatements: boolean) {
@@ -18,25 +18,40 @@ async function preparedAfterRepeats(preparedStatements: boolean) {
   }
 }
 
-describe('row limits in prepared statements', () => {
+describe('row limits and enum values in prepared statements', () => {
   it('writes small integer limits into the text and renumbers the other parameters', () => {
     const sql =
       'SELECT "t0"."id", (SELECT 1 FROM "Section" AS "t1" WHERE "t1"."id" = "t0"."sectionId" LIMIT $1) FROM "Article" AS "t0" WHERE "t0"."status" = $2 AND "t0"."id" < $3 ORDER BY "t0"."id" DESC LIMIT $4 OFFSET $5';
-    expect(inlineRowLimits(sql, ['1', 'PUBLISHED', 500, 21, 0n])).toEqual({
+    expect(inlinePlanLiterals(sql, ['1', 'PUBLISHED', 500, 21, 0n])).toEqual({
       text: 'SELECT "t0"."id", (SELECT 1 FROM "Section" AS "t1" WHERE "t1"."id" = "t0"."sectionId" LIMIT 1) FROM "Article" AS "t0" WHERE "t0"."status" = $1 AND "t0"."id" < $2 ORDER BY "t0"."id" DESC LIMIT 21 OFFSET 0',
       values: ['PUBLISHED', 500],
       suffix: '1_21_0',
     });
   });
 
+  it('writes enum values as literals, in the order of their parameters', () => {
+    const sql =
+      'SELECT "t0"."articleId" FROM "public"."PopularArticle" AS "t0" LEFT JOIN "public"."Article" AS "j1" ON "j1"."id" = "t0"."articleId" WHERE ("t0"."window" = CAST($1::text AS "public"."PopularityWindow") AND "j1"."status" = CAST($2::text AS "public"."ArticleStatus") AND "j1"."publishedAt" <= $3) ORDER BY "t0"."reads" DESC LIMIT $4 OFFSET $5';
+    const now = new Date();
+    expect(inlinePlanLiterals(sql, ['WEEK', 'PUBLISHED', now, 9, 0])).toEqual({
+      text: 'SELECT "t0"."articleId" FROM "public"."PopularArticle" AS "t0" LEFT JOIN "public"."Article" AS "j1" ON "j1"."id" = "t0"."articleId" WHERE ("t0"."window" = CAST(\'WEEK\'::text AS "public"."PopularityWindow") AND "j1"."status" = CAST(\'PUBLISHED\'::text AS "public"."ArticleStatus") AND "j1"."publishedAt" <= $1) ORDER BY "t0"."reads" DESC LIMIT 9 OFFSET 0',
+      values: [now],
+      suffix: 'WEEK_PUBLISHED_9_0',
+    });
+    // Only enum labels: anything else in a cast stays a parameter.
+    for (const value of ["PUBLISHED' OR 'x", 'published', '', 42]) {
+      expect(inlinePlanLiterals('SELECT 1 FROM "Article" WHERE "status" = CAST($1::text AS "public"."ArticleStatus")', [value])).toBeNull();
+    }
+  });
+
   it('leaves alone what is not a small integer limit, and texts with a $ that is not a parameter', () => {
-    expect(inlineRowLimits('SELECT * FROM "Article" WHERE "slug" = $1', ['x'])).toBeNull();
-    expect(inlineRowLimits('SELECT * FROM "Article" LIMIT $1', ['5000'])).toBeNull();
-    expect(inlineRowLimits('SELECT * FROM "Article" LIMIT $1', ['1; DROP TABLE "Article"'])).toBeNull();
-    expect(inlineRowLimits('SELECT * FROM "Article" LIMIT $1', [-1])).toBeNull();
-    expect(inlineRowLimits('SELECT \'$x\' FROM "Article" LIMIT $1', [5])).toBeNull();
+    expect(inlinePlanLiterals('SELECT * FROM "Article" WHERE "slug" = $1', ['x'])).toBeNull();
+    expect(inlinePlanLiterals('SELECT * FROM "Article" LIMIT $1', ['5000'])).toBeNull();
+    expect(inlinePlanLiterals('SELECT * FROM "Article" LIMIT $1', ['1; DROP TABLE "Article"'])).toBeNull();
+    expect(inlinePlanLiterals('SELECT * FROM "Article" LIMIT $1', [-1])).toBeNull();
+    expect(inlinePlanLiterals('SELECT \'$x\' FROM "Article" LIMIT $1', [5])).toBeNull();
     // Only the parameters in LIMIT/OFFSET positions: the same value elsewhere stays a parameter.
-    expect(inlineRowLimits('SELECT * FROM "Article" WHERE "id" = $1 LIMIT $2', [3, 3])).toEqual({
+    expect(inlinePlanLiterals('SELECT * FROM "Article" WHERE "id" = $1 LIMIT $2', [3, 3])).toEqual({
       text: 'SELECT * FROM "Article" WHERE "id" = $1 LIMIT 3',
       values: [3],
       suffix: '3',
@@ -63,7 +78,30 @@ describe.runIf(onPostgres)('prepared statements', () => {
       const three = prepared.find((p) => /LIMIT 3\b/.test(p.statement));
       expect(three, JSON.stringify(prepared)).toBeDefined();
       expect(three!.statement).not.toMatch(/LIMIT \$/);
+      expect(three!.statement).toContain(`CAST('PUBLISHED'::text AS "public"."ArticleStatus")`);
       expect(three!.generic).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+      await test.dispose();
+    }
+  });
+
+  it('gives variants whose names would pass 63 bytes names of their own (PostgreSQL cuts names there)', async () => {
+    const test = await createTestDatabase();
+    const db = await openDatabase({ kind: 'postgres', url: await databaseUrl(test), poolSize: 1 });
+    try {
+      // Thirteen enum labels in the text: the two variants differ only after the 63rd byte of a name made of them.
+      const common = ['NEWS', 'ANALYSIS', 'FEATURE', 'OPINION', 'EDITORIAL', 'REVIEW'] as const;
+      const list = (last: 'OBITUARY' | 'LIVE') =>
+        db.prisma.article.findMany({ where: { kind: { in: [...common, ...common, last] } }, take: 2, select: { id: true } });
+      for (let i = 0; i < 4; i++) {
+        expect(await list('OBITUARY')).toEqual([]);
+        expect(await list('LIVE')).toEqual([]);
+      }
+      const prepared = await db.prisma.$queryRaw<{ name: string; statement: string }[]>`
+        SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE '%''REVIEW''%'`;
+      expect(prepared.map((p) => p.statement.includes("'LIVE'")).sort()).toEqual([false, true]);
+      for (const { name } of prepared) expect(name.length).toBeLessThanOrEqual(63);
     } finally {
       await db.close();
       await test.dispose();

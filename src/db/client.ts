@@ -1,4 +1,5 @@
 // One Prisma client per database: embedded PGlite by default, a PostgreSQL server when configured.
+import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -136,8 +137,8 @@ function openPool(config: Extract<Config['database'], { kind: 'postgres' }>, siz
   const pool = new pg.Pool({
     connectionString: config.url,
     max: size,
-    // Row limits go to PostgreSQL as literals (see inlineRowLimits) when statements are prepared.
-    ...(config.preparedStatements !== false && { Client: RowLimitInliningClient }),
+    // Row limits and enum values go to PostgreSQL as literals (see inlinePlanLiterals) when statements are prepared.
+    ...(config.preparedStatements !== false && { Client: PlanLiteralClient }),
     connectionTimeoutMillis: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     keepAlive: true,
     // No JIT: the planner's cost estimate for the pages' JSON-building statements crosses
@@ -164,24 +165,30 @@ function openPool(config: Extract<Config['database'], { kind: 'postgres' }>, siz
 
 /** Row limits up to this are written into a statement's text (a page is at most 100 rows, plus one). */
 const MAX_INLINED_LIMIT = 1000;
-/** At most this many statement texts with inlined limits per process (each a prepared statement per connection). */
+/** At most this many statement texts with inlined values per process (each a prepared statement per connection). */
 const MAX_INLINED_VARIANTS = 1000;
 const inlinedVariants = new Set<string>();
+/** An enum label as Prisma sends it (`CAST($6::text AS "public"."PopularityWindow")`): safe to write as a string literal. */
+const ENUM_LABEL = /^[A-Z][A-Z0-9_]{0,62}$/;
 
 /**
- * Prisma sends every row limit as a parameter: `take` as `LIMIT $6`, a to-one relation's lateral
- * join as `LIMIT $1`. For a prepared statement PostgreSQL then plans a generic plan as if the limit
- * kept 10% of the table, finds it far dearer than a plan for the actual values, and so plans the
- * list statements (latest, a section's articles, editorials) anew on every execution, ~0.5–1 ms of
- * its CPU each. With the limits in the text the generic plan is costed for the real row count and
- * used after five executions, like the single-row statements' already are. Returns the statement
- * with each `LIMIT $n` / `OFFSET $n` whose value is a small non-negative integer replaced by that
- * integer and the other parameters renumbered, plus a name suffix telling the variants apart; or
- * null when there is nothing to inline, or a `$` that is not a parameter makes the text unsafe to
+ * Prisma sends every value as a parameter. For a prepared statement PostgreSQL plans a generic plan
+ * (one for any values) and uses it after five executions unless it costs more than the plans it
+ * made for the actual values; then it plans anew on every execution, 0.5–1 ms of its CPU each.
+ * Two kinds of parameter make the generic plan dearer:
+ * - row limits (`take` as `LIMIT $6`, a to-one relation's lateral join as `LIMIT $1`): costed as
+ *   if they kept 10% of the table (the list statements: latest, a section's articles, editorials);
+ * - enum values (`"status" = CAST($7::text AS "public"."ArticleStatus")`, Most Popular's window):
+ *   costed with an average share of rows instead of the value's own (PUBLISHED is most of them).
+ * With those values in the text the generic plan is costed for the real values and used. Returns
+ * the statement with each `LIMIT $n` / `OFFSET $n` whose value is a small non-negative integer, and
+ * each enum cast whose value is an enum label, written as literals and the other parameters
+ * renumbered, plus a name suffix telling the variants apart (both kinds have few values); or null
+ * when there is nothing to inline, or a `$` that is not a parameter makes the text unsafe to
  * renumber.
  */
-export function inlineRowLimits(text: string, values: readonly unknown[]): { text: string; values: unknown[]; suffix: string } | null {
-  if (!/\b(?:LIMIT|OFFSET) \$\d/.test(text) || /\$(?!\d)/.test(text)) return null;
+export function inlinePlanLiterals(text: string, values: readonly unknown[]): { text: string; values: unknown[]; suffix: string } | null {
+  if (!/\b(?:LIMIT|OFFSET) \$\d|CAST\(\$\d+::text AS "/.test(text) || /\$(?!\d)/.test(text)) return null;
   const literal = new Map<number, string>();
   for (const match of text.matchAll(/\b(?:LIMIT|OFFSET) \$(\d+)/g)) {
     const n = Number(match[1]);
@@ -196,6 +203,11 @@ export function inlineRowLimits(text: string, values: readonly unknown[]): { tex
       literal.set(n, String(Number(number)));
     }
   }
+  for (const match of text.matchAll(/CAST\(\$(\d+)::text AS "[A-Za-z_]+"\."[A-Za-z_]+"\)/g)) {
+    const n = Number(match[1]);
+    const value = values[n - 1];
+    if (typeof value === 'string' && ENUM_LABEL.test(value)) literal.set(n, `'${value}'`);
+  }
   if (literal.size === 0) return null;
   const renumbered = new Map<number, number>();
   const kept: unknown[] = [];
@@ -204,28 +216,37 @@ export function inlineRowLimits(text: string, values: readonly unknown[]): { tex
     kept.push(value);
     renumbered.set(i + 1, kept.length);
   });
-  const inlined = text
-    .replace(/\b(LIMIT|OFFSET) \$(\d+)/g, (match, keyword: string, n: string) =>
-      literal.has(Number(n)) ? `${keyword} ${literal.get(Number(n))}` : match,
-    )
-    .replace(/\$(\d+)/g, (match, n: string) => (renumbered.has(Number(n)) ? `$${renumbered.get(Number(n))}` : match));
-  return { text: inlined, values: kept, suffix: [...literal.values()].join('_') };
+  // One pass over every parameter: an inlined one becomes its literal wherever it appears.
+  const inlined = text.replace(
+    /\$(\d+)/g,
+    (match, n: string) => literal.get(Number(n)) ?? (renumbered.has(Number(n)) ? `$${renumbered.get(Number(n))}` : match),
+  );
+  const suffix = [...literal.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, value]) => value.replaceAll("'", ''))
+    .join('_');
+  return { text: inlined, values: kept, suffix };
 }
 
+/** PostgreSQL compares prepared statement names by their first 63 bytes: longer ones are hashed. */
+const MAX_STATEMENT_NAME = 63;
+
 /**
- * A connection that inlines row limits (`inlineRowLimits`) into the named statements the adapter
- * prepares. Each inlined variant gets a name of its own (a name stands for one text per
- * connection); past MAX_INLINED_VARIANTS texts the statement goes as it came.
+ * A connection that writes plan-relevant values as literals (`inlinePlanLiterals`) into the named
+ * statements the adapter prepares. Each variant gets a name of its own (a name stands for one text
+ * per connection); past MAX_INLINED_VARIANTS texts the statement goes as it came.
  */
-class RowLimitInliningClient extends pg.Client {}
+class PlanLiteralClient extends pg.Client {}
 const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
-RowLimitInliningClient.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+PlanLiteralClient.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
   if (config !== null && typeof config === 'object' && Object.getPrototypeOf(config) === Object.prototype) {
     const query = config as pg.QueryConfig & { name?: string };
     if (query.name && Array.isArray(query.values)) {
-      const inlined = inlineRowLimits(query.text, query.values);
+      const inlined = inlinePlanLiterals(query.text, query.values);
       if (inlined) {
-        const name = `${query.name}_${inlined.suffix}`;
+        let name = `${query.name}_${inlined.suffix}`;
+        if (name.length > MAX_STATEMENT_NAME)
+          name = `${query.name}_${createHash('sha256').update(inlined.suffix).digest('base64url').slice(0, 20)}`;
         if (inlinedVariants.has(name) || inlinedVariants.size < MAX_INLINED_VARIANTS) {
           inlinedVariants.add(name);
           return clientQuery.call(this, { ...query, name, text: inlined.text, values: inlined.values }, ...rest);
