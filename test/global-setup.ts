@@ -180,7 +180,13 @@ async function templateKey(): Promise<string> {
   });
   const hash = createHash('sha256').update(new Date().toISOString().slice(0, 10));
   const migrations = (await readMigrationList()).migrationDirectories.map((m) => path.join('prisma/migrations', m.path, 'migration.sql'));
-  const files = [...Object.keys(metafile.inputs).sort(), ...migrations, path.relative(root, schemaPath), 'package-lock.json', 'test/global-setup.ts'];
+  const files = [
+    ...Object.keys(metafile.inputs).sort(),
+    ...migrations,
+    path.relative(root, schemaPath),
+    'package-lock.json',
+    'test/global-setup.ts',
+  ];
   for (const file of files) {
     hash.update(file).update(await readFile(path.join(root, file)));
   }
