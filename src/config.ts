@@ -51,8 +51,10 @@ const schema = z.object({
   DATABASE_REPLICA_CHECK_MS: int(50, 60_000).default(500),
   /** Connections kept apart for API keys, their mutations and background work (scheduler, jobs, outbox), which anonymous reads cannot take; 0 = one shared pool. */
   DATABASE_RESERVED_POOL_SIZE: int(0, 500).default(3),
-  /** Anonymous operations executing at once per gateway (answers from the HTTP cache do not count); beyond it 503 SERVER_BUSY with Retry-After; 0 = no cap. */
+  /** Anonymous operations in the gateway at once, executing or waiting their turn (answers from the HTTP cache do not count); beyond it 503 SERVER_BUSY with Retry-After; 0 = no cap. */
   MAX_ANONYMOUS_OPERATIONS: int(0, 100_000).default(64),
+  /** Of those, how many execute at once; the others wait in arrival order. Default DATABASE_POOL_SIZE; 0 = all at once. */
+  MAX_ANONYMOUS_EXECUTING: int(0, 100_000).optional(),
   /** Longest one SQL statement may run (PostgreSQL statement_timeout; the gateway drops a connection that stays silent 1 s longer); 0 = no limit. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(5000),
   /** Longest wait to open a PostgreSQL connection or to get a free one from the pool. */
@@ -309,7 +311,7 @@ function toConfig(c: z.output<typeof schema>) {
     maxBodyBytes: c.MAX_BODY_BYTES,
     limits: { depth: c.MAX_QUERY_DEPTH, aliases: c.MAX_QUERY_ALIASES, tokens: c.MAX_QUERY_TOKENS, cost: c.MAX_QUERY_COST },
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
-    maxAnonymousOperations: c.MAX_ANONYMOUS_OPERATIONS,
+    anonymousOperations: { max: c.MAX_ANONYMOUS_OPERATIONS, executing: c.MAX_ANONYMOUS_EXECUTING ?? c.DATABASE_POOL_SIZE },
     authFailuresPerMinute: c.AUTH_FAILURES_PER_MINUTE,
     trustProxy: c.TRUST_PROXY ?? (false as const),
     keyRecheckMs: c.KEY_RECHECK_MS,

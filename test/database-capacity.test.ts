@@ -1,10 +1,12 @@
 // Writes before reads: a flood of anonymous uncached reads that holds every reader connection
 // (blocked behind a table lock held by the test) leaves an editor's publish unaffected, and
-// anonymous operations beyond MAX_ANONYMOUS_OPERATIONS get 503 SERVER_BUSY with Retry-After.
+// anonymous operations beyond MAX_ANONYMOUS_OPERATIONS get 503 SERVER_BUSY with Retry-After; of
+// those admitted, MAX_ANONYMOUS_EXECUTING execute at once and the others wait their turn.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
+import { anonymousCapacity } from '../src/server/database-capacity.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
 import {
   createTestDatabase,
@@ -116,6 +118,71 @@ describe.skipIf(!onPostgres)('an anonymous read flood holding every reader conne
       expect(outcome.body.data.editions.edges.length).toBeGreaterThan(0);
     }
     expect((await ask(FLOOD)).status).toBe(200); // the cap counts operations in flight only
+  });
+
+  it('with MAX_ANONYMOUS_EXECUTING, admitted readers beyond it wait in the gateway, not on connections, and all are answered', async () => {
+    const queued = createGateway({
+      config: testConfig({ MAX_ANONYMOUS_OPERATIONS: String(CAP), MAX_ANONYMOUS_EXECUTING: '2' }),
+      db,
+      logger: createLogger('silent'),
+    });
+    const ask = async () => {
+      const response = await queued.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query: FLOOD }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE "Edition" IN ACCESS EXCLUSIVE MODE');
+    let flood: ReturnType<typeof ask>[] = [];
+    try {
+      flood = Array.from({ length: CAP }, ask);
+      const waitingOnLock = async () =>
+        (
+          await test.prisma.$queryRaw<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+        )[0]!.n;
+      await expect.poll(waitingOnLock, { timeout: 10_000 }).toBe(2);
+      // Two execute (blocked on the lock), four wait their turn in the gateway: none holds or queues for a connection.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await waitingOnLock()).toBe(2);
+      expect(db.pools[0]!.waitingCount).toBe(0);
+      // Still a place for no one else: the sixth admitted filled the cap.
+      expect((await ask()).status).toBe(503);
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    for (const outcome of await Promise.all(flood)) {
+      expect(outcome.status).toBe(200);
+      expect(outcome.body.data.editions.edges.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('anonymous places and turns', () => {
+  it('admits up to the cap, lets a limited number execute, and hands each freed turn to the longest waiting', async () => {
+    const capacity = anonymousCapacity({ max: 3, executing: 1 });
+    const order: string[] = [];
+    expect(await capacity.enter()).toBe(true); // first: executes at once
+    const second = capacity.enter().then((ok) => order.push(`second ${ok}`));
+    const third = capacity.enter().then((ok) => order.push(`third ${ok}`));
+    expect(await capacity.enter()).toBe(false); // a fourth: refused at once, not queued
+    expect(capacity.active()).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(order).toEqual([]); // both wait for the first
+    capacity.leave();
+    await second;
+    expect(order).toEqual(['second true']);
+    capacity.leave();
+    await third;
+    expect(order).toEqual(['second true', 'third true']);
+    capacity.leave();
+    expect(capacity.active()).toBe(0);
+    // With neither limit (0 and 0) every one enters and executes at once.
+    const wide = anonymousCapacity({ max: 0, executing: 0 });
+    expect(await Promise.all([wide.enter(), wide.enter(), wide.enter()])).toEqual([true, true, true]);
   });
 });
 

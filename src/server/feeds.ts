@@ -194,7 +194,7 @@ export function useFeeds(options: {
       const http = error.extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
       return plain(http?.status ?? 400, error.message, http?.headers);
     }
-    if (!capacity.enter()) {
+    if (!(await capacity.enter())) {
       const busy = serverBusy();
       const http = busy.extensions.http as { status: number; headers: Record<string, string> };
       return plain(http.status, busy.message, http.headers);

@@ -83,7 +83,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       yogaOwn.error(args[0] as string);
     },
   };
-  const capacity = anonymousCapacity(config.maxAnonymousOperations);
+  const capacity = anonymousCapacity(config.anonymousOperations);
   const yoga = createYoga<Record<string, unknown>, Context>({
     ...policy.yogaOptions,
     schema,
