@@ -120,43 +120,68 @@ describe.skipIf(!onPostgres)('an anonymous read flood holding every reader conne
     expect((await ask(FLOOD)).status).toBe(200); // the cap counts operations in flight only
   });
 
-  it('with MAX_ANONYMOUS_EXECUTING, admitted readers beyond it wait in the gateway, not on connections, and all are answered', async () => {
+  it('with MAX_ANONYMOUS_EXECUTING, admitted readers beyond it wait in the gateway, not on connections; one whose client leaves never runs', async () => {
+    const statements: string[] = [];
+    const own = await openDatabase(
+      { kind: 'postgres', url: await databaseUrl(test), poolSize: READERS, reservedPoolSize: 2, statementTimeoutMs: 120_000 },
+      { onStatement: (sql) => statements.push(sql) },
+    );
     const queued = createGateway({
       config: testConfig({ MAX_ANONYMOUS_OPERATIONS: String(CAP), MAX_ANONYMOUS_EXECUTING: '2' }),
-      db,
+      db: own,
       logger: createLogger('silent'),
     });
-    const ask = async () => {
+    const ask = async (signal?: AbortSignal) => {
       const response = await queued.yoga.fetch('http://gateway.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
         body: JSON.stringify({ query: FLOOD }),
+        signal,
       });
       return { status: response.status, body: await response.json() };
     };
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE "Edition" IN ACCESS EXCLUSIVE MODE');
-    let flood: ReturnType<typeof ask>[] = [];
+    const ofFlood = () => statements.filter((sql) => sql.includes('"Edition"')).length;
     try {
-      flood = Array.from({ length: CAP }, ask);
-      const waitingOnLock = async () =>
-        (
-          await test.prisma.$queryRaw<{ n: number }[]>`
-            SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
-        )[0]!.n;
-      await expect.poll(waitingOnLock, { timeout: 10_000 }).toBe(2);
-      // Two execute (blocked on the lock), four wait their turn in the gateway: none holds or queues for a connection.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await waitingOnLock()).toBe(2);
-      expect(db.pools[0]!.waitingCount).toBe(0);
-      // Still a place for no one else: the sixth admitted filled the cap.
-      expect((await ask()).status).toBe(503);
+      await ask();
+      const perOperation = ofFlood();
+      expect(perOperation).toBeGreaterThan(0);
+      statements.length = 0;
+
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE "Edition" IN ACCESS EXCLUSIVE MODE');
+      const clients = Array.from({ length: CAP }, () => new AbortController());
+      let flood: Promise<{ status: number; body?: any }>[] = [];
+      let late: Promise<{ status: number; body?: any }> | undefined;
+      try {
+        flood = clients.map((client) => ask(client.signal).catch(() => ({ status: 0 })));
+        const waitingOnLock = async () =>
+          (
+            await test.prisma.$queryRaw<{ n: number }[]>`
+              SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+          )[0]!.n;
+        await expect.poll(waitingOnLock, { timeout: 10_000 }).toBe(2);
+        // Two execute (blocked on the lock), four wait their turn in the gateway: none holds or queues for a connection.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await waitingOnLock()).toBe(2);
+        expect(own.pools[0]!.waitingCount).toBe(0);
+        // No place for anyone else: the sixth admitted filled the cap.
+        expect((await ask()).status).toBe(503);
+        // The last two in line lose their clients: they leave the line and their places come back.
+        clients[4]!.abort();
+        clients[5]!.abort();
+        late = ask();
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      const outcomes = await Promise.all([...flood, late!]);
+      for (const outcome of [...outcomes.slice(0, 4), outcomes[6]!]) {
+        expect(outcome.status).toBe(200);
+        expect(outcome.body.data.editions.edges.length).toBeGreaterThan(0);
+      }
+      // Five operations ran (the four that waited to the end and the late one), not seven.
+      expect(ofFlood()).toBe(5 * perOperation);
     } finally {
-      await locker.query('ROLLBACK');
-    }
-    for (const outcome of await Promise.all(flood)) {
-      expect(outcome.status).toBe(200);
-      expect(outcome.body.data.editions.edges.length).toBeGreaterThan(0);
+      await own.close();
     }
   });
 });

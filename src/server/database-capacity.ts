@@ -9,7 +9,8 @@
 // finish late. Taking them a pool's worth at a time, each finishes as soon as its own statements
 // are done: on the 100k bench (sample page, 50 connections, 3 alternated pairs, all at once against
 // 8 at a time) 83/73/78 -> 96/87/84 req/s, p99 903/1,166/1,108 -> 671/882/938 ms, gateway CPU
-// 9.9/11.6/9.9 -> 8.5/9.0/8.7 ms a page (less garbage alive at once). The HTTP cache asks yoga
+// 9.9/11.6/9.9 -> 8.5/9.0/8.7 ms a page (less garbage alive at once). A reader whose client goes
+// away while it waits leaves the line and never runs. The HTTP cache asks yoga
 // for a page's root fields one by one, each an operation with its own turn; none runs inside
 // another that holds a turn, so waiting cannot deadlock.
 import { GraphQLError } from 'graphql';
@@ -40,18 +41,34 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
     active += 1;
     return true;
   };
-  /** Resolves when the admitted operation may execute. */
-  const turn = (): Promise<void> | undefined => {
+  /**
+   * Resolves true when the admitted operation may execute, or false if `signal` aborts first (the
+   * client went away while it waited): it leaves the line and never runs.
+   */
+  const turn = (signal?: AbortSignal): boolean | Promise<boolean> => {
     if (limits.executing === 0 || executing < limits.executing) {
       executing += 1;
-      return undefined;
+      return true;
     }
-    return new Promise((resolve) => waiting.push(resolve));
+    if (signal?.aborted) return false;
+    return new Promise((resolve) => {
+      const go = () => {
+        signal?.removeEventListener('abort', abandon);
+        resolve(true);
+      };
+      const abandon = () => {
+        waiting.splice(waiting.indexOf(go), 1);
+        resolve(false);
+      };
+      waiting.push(go);
+      signal?.addEventListener('abort', abandon, { once: true });
+    });
   };
-  const leave = () => {
+  const leave = (hadTurn = true) => {
     active -= 1;
+    if (!hadTurn) return;
     const next = waiting.shift();
-    // The place passes straight to the next in line; `executing` counts it still.
+    // The turn passes straight to the next in line; `executing` counts it still.
     if (next) next();
     else executing -= 1;
   };
@@ -62,13 +79,17 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
         setResultAndStopExecution({ errors: [serverBusy()] });
         return;
       }
+      // yoga's request: its signal aborts when the client's connection closes (none on WebSockets).
+      const { request } = args.contextValue as { request?: Request };
       // Released however execution ends, a thrown error included.
       setExecuteFn(async (executeArgs) => {
+        let hadTurn = false;
         try {
-          await turn();
+          hadTurn = await turn(request?.signal);
+          if (!hadTurn) return { errors: [clientGone()] };
           return await executeFn(executeArgs);
         } finally {
-          leave();
+          leave(hadTurn);
         }
       });
     },
@@ -81,8 +102,15 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
       await turn();
       return true;
     },
-    leave,
+    leave: () => leave(),
   };
+}
+
+/** The answer to an operation whose client left while it waited for its turn (nobody reads it). */
+function clientGone(): GraphQLError {
+  return new GraphQLError('The request was cancelled by the client before it ran.', {
+    extensions: { code: 'CLIENT_CLOSED_REQUEST', http: { status: 499 } },
+  });
 }
 
 export function serverBusy(): GraphQLError {
