@@ -10,9 +10,9 @@
 // are done: on the 100k bench (sample page, 50 connections, 3 alternated pairs, all at once against
 // 8 at a time) 83/73/78 -> 96/87/84 req/s, p99 903/1,166/1,108 -> 671/882/938 ms, gateway CPU
 // 9.9/11.6/9.9 -> 8.5/9.0/8.7 ms a page (less garbage alive at once). A reader whose client goes
-// away while it waits leaves the line and never runs. The HTTP cache asks yoga
-// for a page's root fields one by one, each an operation with its own turn; none runs inside
-// another that holds a turn, so waiting cannot deadlock.
+// away while it waits leaves the line and never runs. The HTTP cache asks yoga for a page's root
+// fields one by one, each an operation with its own turn; none runs inside another that holds a
+// turn, so waiting cannot deadlock.
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
