@@ -205,6 +205,17 @@ describe('anonymous places and turns', () => {
     expect(order).toEqual(['second true', 'third true']);
     capacity.leave();
     expect(capacity.active()).toBe(0);
+    // A reader that leaves while waiting gives its place back and never gets a turn.
+    const narrow = anonymousCapacity({ max: 2, executing: 1 });
+    expect(await narrow.enter()).toBe(true);
+    const client = new AbortController();
+    const leaving = narrow.enter(client.signal);
+    client.abort();
+    expect(await leaving).toBe(false);
+    expect(narrow.active()).toBe(1);
+    narrow.leave();
+    expect(narrow.active()).toBe(0);
+    expect(await narrow.enter()).toBe(true); // the turn came back too
     // With neither limit (0 and 0) every one enters and executes at once.
     const wide = anonymousCapacity({ max: 0, executing: 0 });
     expect(await Promise.all([wide.enter(), wide.enter(), wide.enter()])).toEqual([true, true, true]);

@@ -25,10 +25,11 @@ export type AnonymousCapacity = {
   /** Anonymous operations in the gateway now, executing or waiting. */
   active(): number;
   /**
-   * An anonymous read outside GraphQL (a feed) takes a place: false at once at the limit; else
-   * true when its turn to execute comes, and `leave()` when done.
+   * An anonymous read outside GraphQL (a feed) takes a place: false at once at the limit, or when
+   * `signal` aborts while it waits (it then holds nothing); else true when its turn to execute
+   * comes, and `leave()` when done.
    */
-  enter(): Promise<boolean>;
+  enter(signal?: AbortSignal): Promise<boolean>;
   leave(): void;
 };
 
@@ -57,7 +58,8 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
         resolve(true);
       };
       const abandon = () => {
-        waiting.splice(waiting.indexOf(go), 1);
+        const place = waiting.indexOf(go);
+        if (place !== -1) waiting.splice(place, 1);
         resolve(false);
       };
       waiting.push(go);
@@ -97,10 +99,11 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
   return {
     plugin,
     active: () => active,
-    async enter() {
+    async enter(signal) {
       if (!admit()) return false;
-      await turn();
-      return true;
+      if (await turn(signal)) return true;
+      leave(false);
+      return false;
     },
     leave: () => leave(),
   };

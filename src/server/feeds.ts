@@ -194,7 +194,8 @@ export function useFeeds(options: {
       const http = error.extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
       return plain(http?.status ?? 400, error.message, http?.headers);
     }
-    if (!(await capacity.enter())) {
+    // No place, or the reader left while waiting for its turn (then nobody reads this answer).
+    if (!(await capacity.enter(request.signal))) {
       const busy = serverBusy();
       const http = busy.extensions.http as { status: number; headers: Record<string, string> };
       return plain(http.status, busy.message, http.headers);
