@@ -394,6 +394,12 @@ async function cacheCounts(url: string): Promise<Record<string, number>> {
       counts[match[1]!] = Number(match[2]);
     // What the cache holds (gauges, read at the end: how big the working set is).
     for (const match of text.matchAll(/^newsroom_http_cache_(entries|bytes) (\d+)/gm)) counts[`held_${match[1]}`] = Number(match[2]);
+    // The server's GC pauses by kind (prom-client's default histogram): their count, total and the
+    // ones over 10 and 100 ms, to tell the read tail's pauses from its queueing.
+    for (const match of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)/gm))
+      counts[`gc_${match[2]}_${match[1]}`] = Number(match[3]);
+    for (const match of text.matchAll(/^nodejs_gc_duration_seconds_bucket\{le="(0\.01|0\.1)",kind="(\w+)"\} (\d+)/gm))
+      counts[`gc_${match[2]}_le${match[1]}`] = Number(match[3]);
     return counts;
   } catch {
     return {};
@@ -524,9 +530,24 @@ async function runOne(setup: Setup, server: Server) {
         log(`  ${String(s.transactions).padStart(6)}  ${s.perSecond}/s  [${id}] ${s.source.slice(0, 150)}`);
       }
     }
+    const gcDelta = (key: string) => (cacheAfter[key] ?? 0) - (cacheBefore[key] ?? 0);
+    const gcPauses = Object.fromEntries(
+      [...new Set(Object.keys(cacheAfter).flatMap((k) => /^gc_(\w+)_count$/.exec(k)?.[1] ?? []))].map((kind) => {
+        const count = gcDelta(`gc_${kind}_count`);
+        return [
+          kind,
+          {
+            count,
+            totalMs: Math.round(gcDelta(`gc_${kind}_sum`) * 1000),
+            over10ms: count - gcDelta(`gc_${kind}_le0.01`),
+            over100ms: count - gcDelta(`gc_${kind}_le0.1`),
+          },
+        ];
+      }),
+    );
     const served = Object.fromEntries(
       Object.entries(cacheAfter)
-        .filter(([k]) => !k.startsWith('held_'))
+        .filter(([k]) => !k.startsWith('held_') && !k.startsWith('gc_'))
         .map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]),
     );
     const fromCache = (served.hit ?? 0) + (served.stale ?? 0) + (served.coalesced ?? 0);
@@ -548,6 +569,7 @@ async function runOne(setup: Setup, server: Server) {
       sqlPer100Reads: requests ? Math.round((xacts * 1e4) / requests) / 100 : null,
       fromCachePercent: server === 'gateway' && requests ? Math.round((100 * fromCache) / requests) : null,
       cache: served,
+      gcPauses: server === 'gateway' ? gcPauses : null,
       cacheHeld: server === 'gateway' ? { entries: cacheAfter.held_entries, mb: Math.round((cacheAfter.held_bytes ?? 0) / 2 ** 20) } : null,
       editor: edits && {
         published: edits.publishes.filter((t) => t.ok).length,
