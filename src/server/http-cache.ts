@@ -101,7 +101,7 @@ type Split = { plan: RootFieldPlan; prefixes: Buffer[]; bodies: string[]; body: 
 type Joined = Answer & { parts: Entry[]; chunks: Buffer[] };
 /**
  * What `serve` sends: the 200's headers (with Content-Length when there is a `body`; else the
- * `chunks` are joined and measured per answer) and the 304's, as old as `born`.
+ * `chunks` are measured and written per answer) and the 304's, as old as `born`.
  */
 type Answer = Pick<Entry, 'headers' | 'notModifiedHeaders' | 'etag' | 'born' | 'operation'> & { body?: Buffer; chunks?: Buffer[] };
 type Page = { key: string; split: Split; joined: Joined; bytes: number };
@@ -336,15 +336,23 @@ export function httpCache(options: HttpCacheOptions): HttpCache {
       res.end();
     } else {
       const headers = answer.headers.slice();
-      // A joined page is joined per answer (a copy of ~40 KB) rather than kept: its parts hold the bytes.
-      let body = answer.body;
-      if (body === undefined) {
-        body = Buffer.concat(answer.chunks!);
-        headers.push('content-length', String(body.length));
+      const { body, chunks } = answer;
+      if (body !== undefined) {
+        headers.push('x-request-id', id, 'age', age);
+        res.writeHead(200, headers);
+        res.end(body);
+      } else {
+        // A joined page goes out as its parts' own bytes, corked into one write. Joining them per
+        // answer (a new ~40 KB Buffer each) made V8 count ~130 MB/s of external memory in the
+        // storm's all-hits run and start a major GC every 0.6 s, 20 ms each: the read p99.
+        let length = 0;
+        for (const chunk of chunks!) length += chunk.length;
+        headers.push('content-length', String(length), 'x-request-id', id, 'age', age);
+        res.writeHead(200, headers);
+        res.cork();
+        for (let i = 0; i < chunks!.length - 1; i += 1) res.write(chunks![i]);
+        res.end(chunks!.at(-1)); // end() uncorks
       }
-      headers.push('x-request-id', id, 'age', age);
-      res.writeHead(200, headers);
-      res.end(body);
     }
     counters[result].inc();
     observability.recordRequest({
