@@ -16,6 +16,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import {
   coreBusyPercent,
+  gcPausesBetween,
   hasCommand,
   installCleanupHandlers,
   benchDir,
@@ -23,6 +24,7 @@ import {
   machineBusyPercent,
   readCoreTimes,
   readCpuSeconds,
+  readGcCounters,
   repoRoot,
 } from './lib/common.js';
 import { benchDatabase, pickData, prepareDatabase } from './lib/data.js';
@@ -144,12 +146,14 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
         await server.waitIdle();
         const pgBefore = await backendCpu(database.env.DATABASE_URL);
         const cpuBefore = server.cpuSeconds();
+        const gcBefore = await readGcCounters(server.url);
         const coresBefore = readCoreTimes();
         const selfBefore = process.cpuUsage();
         const started = process.hrtime.bigint();
         const result = await runLoad({ url: server.url, requests, connections: options.connections, durationS: options.durationS });
         const wallS = Number(process.hrtime.bigint() - started) / 1e9;
         const cpuAfter = server.cpuSeconds();
+        const gcAfter = await readGcCounters(server.url);
         const self = process.cpuUsage(selfBefore);
         const pgAfter = await backendCpu(database.env.DATABASE_URL);
         let pgCpuS: number | null = null;
@@ -186,6 +190,7 @@ async function benchOne(kind: (typeof options.dbs)[number]): Promise<Row[]> {
               : null,
           pgCpuMsPerRequest: pgCpuS != null && result.requests > 0 ? Math.round(((1000 * pgCpuS) / result.requests) * 1000) / 1000 : null,
           responseKiB: Math.round((result.bytesPerResponse / 1024) * 10) / 10,
+          gcPauses: gcPausesBetween(gcBefore, gcAfter),
           serverCpuPercent: cpuBefore != null && cpuAfter != null ? Math.round((100 * (cpuAfter - cpuBefore)) / wallS) : null,
           loadgenCpuPercent: Math.round((100 * (self.user + self.system)) / 1e6 / wallS),
           coreBusyPercent: coreBusyPercent(coresBefore, readCoreTimes()),

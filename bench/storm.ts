@@ -16,7 +16,17 @@ import { mulberry32 } from '../prisma/generator.js';
 import { openDatabase } from '../src/db/client.js';
 import { createApiKey } from '../src/newsroom/auth.js';
 import { operationDocument } from '../src/schema/operations.js';
-import { benchDir, hasCommand, installCleanupHandlers, log, machineBusyPercent, readCpuSeconds, sleep } from './lib/common.js';
+import {
+  benchDir,
+  gcPausesBetween,
+  hasCommand,
+  installCleanupHandlers,
+  log,
+  machineBusyPercent,
+  readCpuSeconds,
+  readGcCounters,
+  sleep,
+} from './lib/common.js';
 import { benchDatabase, PG_SERVER, prepareDatabase } from './lib/data.js';
 import { ensurePostgraphileInstalled, postgraphileDocument } from './lib/postgraphile.js';
 import { startServer, type RunningServer } from './lib/server.js';
@@ -394,12 +404,6 @@ async function cacheCounts(url: string): Promise<Record<string, number>> {
       counts[match[1]!] = Number(match[2]);
     // What the cache holds (gauges, read at the end: how big the working set is).
     for (const match of text.matchAll(/^newsroom_http_cache_(entries|bytes) (\d+)/gm)) counts[`held_${match[1]}`] = Number(match[2]);
-    // The server's GC pauses by kind (prom-client's default histogram): their count, total and the
-    // ones over 10 and 100 ms, to tell the read tail's pauses from its queueing.
-    for (const match of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)/gm))
-      counts[`gc_${match[2]}_${match[1]}`] = Number(match[3]);
-    for (const match of text.matchAll(/^nodejs_gc_duration_seconds_bucket\{le="(0\.01|0\.1)",kind="(\w+)"\} (\d+)/gm))
-      counts[`gc_${match[2]}_le${match[1]}`] = Number(match[3]);
     return counts;
   } catch {
     return {};
@@ -490,6 +494,7 @@ async function runOne(setup: Setup, server: Server) {
     firstError = undefined;
 
     const cacheBefore = server === 'gateway' ? await cacheCounts(underTest.url) : {};
+    const gcBefore = await readGcCounters(underTest.url);
     const dbBefore = await databaseCounters();
     const pgBefore = backendCpu(dbBefore.backends);
     const cpuBefore = underTest.cpuSeconds() ?? 0;
@@ -514,6 +519,7 @@ async function runOne(setup: Setup, server: Server) {
     let pgCpu = 0;
     for (const pid of dbAfter.backends) pgCpu += (readCpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
     const cacheAfter = server === 'gateway' ? await cacheCounts(underTest.url) : {};
+    const gcAfter = await readGcCounters(underTest.url);
     const edits = await editor;
     let sqlLog: { source: string; transactions: number; perSecond: number }[] | null = null;
     if (values['sql-log']) {
@@ -530,24 +536,9 @@ async function runOne(setup: Setup, server: Server) {
         log(`  ${String(s.transactions).padStart(6)}  ${s.perSecond}/s  [${id}] ${s.source.slice(0, 150)}`);
       }
     }
-    const gcDelta = (key: string) => (cacheAfter[key] ?? 0) - (cacheBefore[key] ?? 0);
-    const gcPauses = Object.fromEntries(
-      [...new Set(Object.keys(cacheAfter).flatMap((k) => /^gc_(\w+)_count$/.exec(k)?.[1] ?? []))].map((kind) => {
-        const count = gcDelta(`gc_${kind}_count`);
-        return [
-          kind,
-          {
-            count,
-            totalMs: Math.round(gcDelta(`gc_${kind}_sum`) * 1000),
-            over10ms: count - gcDelta(`gc_${kind}_le0.01`),
-            over100ms: count - gcDelta(`gc_${kind}_le0.1`),
-          },
-        ];
-      }),
-    );
     const served = Object.fromEntries(
       Object.entries(cacheAfter)
-        .filter(([k]) => !k.startsWith('held_') && !k.startsWith('gc_'))
+        .filter(([k]) => !k.startsWith('held_'))
         .map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]),
     );
     const fromCache = (served.hit ?? 0) + (served.stale ?? 0) + (served.coalesced ?? 0);
@@ -569,7 +560,7 @@ async function runOne(setup: Setup, server: Server) {
       sqlPer100Reads: requests ? Math.round((xacts * 1e4) / requests) / 100 : null,
       fromCachePercent: server === 'gateway' && requests ? Math.round((100 * fromCache) / requests) : null,
       cache: served,
-      gcPauses: server === 'gateway' ? gcPauses : null,
+      gcPauses: gcPausesBetween(gcBefore, gcAfter),
       cacheHeld: server === 'gateway' ? { entries: cacheAfter.held_entries, mb: Math.round((cacheAfter.held_bytes ?? 0) / 2 ** 20) } : null,
       editor: edits && {
         published: edits.publishes.filter((t) => t.ok).length,

@@ -125,3 +125,48 @@ export async function machineBusyPercent(ms = 500): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** GC pauses of one kind over a measured run (prom-client's default `nodejs_gc_duration_seconds`). */
+export type GcPauses = { count: number; totalMs: number; over10ms: number; over100ms: number };
+type GcCounters = Map<string, { count: number; sum: number; le10ms: number; le100ms: number }>;
+
+/** A server's GC counters by kind from its /metrics (empty when it has none, e.g. PostGraphile). */
+export async function readGcCounters(graphqlUrl: string): Promise<GcCounters> {
+  const counters: GcCounters = new Map();
+  try {
+    const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+    const of = (kind: string) => {
+      let c = counters.get(kind);
+      if (!c) counters.set(kind, (c = { count: 0, sum: 0, le10ms: 0, le100ms: 0 }));
+      return c;
+    };
+    for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)/gm))
+      of(m[2]!)[m[1] as 'sum' | 'count'] = Number(m[3]);
+    for (const m of text.matchAll(/^nodejs_gc_duration_seconds_bucket\{le="(0\.01|0\.1)",kind="(\w+)"\} (\d+)/gm))
+      of(m[2]!)[m[1] === '0.01' ? 'le10ms' : 'le100ms'] = Number(m[3]);
+  } catch {
+    // no metrics: no GC figures
+  }
+  return counters;
+}
+
+/** The pauses between two readings, by kind: to tell a latency tail's pauses from its queueing. */
+export function gcPausesBetween(before: GcCounters, after: GcCounters): Record<string, GcPauses> | null {
+  if (after.size === 0) return null;
+  const zero = { count: 0, sum: 0, le10ms: 0, le100ms: 0 };
+  return Object.fromEntries(
+    [...after].map(([kind, a]) => {
+      const b = before.get(kind) ?? zero;
+      const count = a.count - b.count;
+      return [
+        kind,
+        {
+          count,
+          totalMs: Math.round((a.sum - b.sum) * 1000),
+          over10ms: count - (a.le10ms - b.le10ms),
+          over100ms: count - (a.le100ms - b.le100ms),
+        },
+      ];
+    }),
+  );
+}

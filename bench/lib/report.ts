@@ -2,7 +2,7 @@
 // (rows of an earlier run the same day are replaced by key, others kept) and printed as a table.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir } from './common.js';
+import { benchDir, type GcPauses } from './common.js';
 
 export type Row = {
   shape: string;
@@ -40,6 +40,8 @@ export type Row = {
   responseKiB: number;
   /** CPU the server used during the measured run, % of one core. */
   serverCpuPercent: number | null;
+  /** The server's GC pauses by kind during the measured run (null without /metrics: PostGraphile). */
+  gcPauses?: Record<string, GcPauses> | null;
   /** CPU the bench process (autocannon) used during the measured run, % of one core. */
   loadgenCpuPercent: number;
   /** Busy % of each core during the measured run (core 0 runs the server when pinned). */
