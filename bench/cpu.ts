@@ -28,6 +28,12 @@ const { values } = parseArgs({
     document: { type: 'string' },
     /** Writes a .cpuprofile of the measured rounds only (not start-up or warm-up) to this path. */
     profile: { type: 'string' },
+    /**
+     * Writes a .heapprofile of what the measured rounds allocate to this path: V8's sampling heap
+     * profiler, keeping the samples that the GC collected too (what scavenges pay for), and prints
+     * the allocation sites by bytes per request.
+     */
+    'heap-profile': { type: 'string' },
   },
 });
 const requests = Number(values.requests);
@@ -85,12 +91,14 @@ const send = async (body: string) => {
 };
 
 const results: Record<string, { gateway: number[]; sys: number[]; pg: number[] }> = {};
-const session = values.profile ? new Session() : null;
+const session = values.profile || values['heap-profile'] ? new Session() : null;
 if (session) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
 }
+const profilePath = (option: string, name: string, extension: string) =>
+  values.shapes.includes(',') ? option.replace(new RegExp(`(\\.${extension})?$`), `-${name}.${extension}`) : option;
 for (const name of values.shapes.split(',') as ShapeName[]) {
   const shape = loadShape(name, picked);
   if (values.document) {
@@ -113,7 +121,13 @@ for (const name of values.shapes.split(',') as ShapeName[]) {
   };
   await run(Math.min(requests, 200));
   const r = (results[name] = { gateway: [] as number[], sys: [] as number[], pg: [] as number[] });
-  if (session) await session.post('Profiler.start');
+  if (values.profile) await session!.post('Profiler.start');
+  if (values['heap-profile'])
+    await session!.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: true,
+    } as object);
   for (let round = 0; round < rounds; round++) {
     const pids = await backends();
     const pg0 = backendCpuMs(pids);
@@ -124,10 +138,14 @@ for (const name of values.shapes.split(',') as ShapeName[]) {
     r.sys.push(cpu.system / 1000 / requests);
     r.pg.push(backendCpuDelta(pg0, backendCpuMs(pids)) / requests);
   }
-  if (session) {
-    const { profile } = await session.post('Profiler.stop');
-    const file = values.shapes.includes(',') ? values.profile!.replace(/(\.cpuprofile)?$/, `-${name}.cpuprofile`) : values.profile!;
-    writeFileSync(file, JSON.stringify(profile));
+  if (values.profile) {
+    const { profile } = await session!.post('Profiler.stop');
+    writeFileSync(profilePath(values.profile, name, 'cpuprofile'), JSON.stringify(profile));
+  }
+  if (values['heap-profile']) {
+    const { profile } = await session!.post('HeapProfiler.stopSampling');
+    writeFileSync(profilePath(values['heap-profile'], name, 'heapprofile'), JSON.stringify(profile));
+    printAllocationSites(name, profile, requests * rounds);
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -140,3 +158,28 @@ if (values.json) console.log(JSON.stringify(results));
 await admin.end();
 await db.close();
 process.exit(0);
+
+/** The heaviest allocation sites of a sampling heap profile (self bytes), per request. */
+function printAllocationSites(shape: string, profile: { head: HeapNode }, requestCount: number) {
+  const bySite = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  const walk = (node: HeapNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const self = node.selfSize;
+    if (self > 0) {
+      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/')}:${lineNumber + 1}`;
+      bySite.set(site, (bySite.get(site) ?? 0) + self);
+      const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (/\/src\//.test(url) ? 'src' : url ? 'other' : '(native)');
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + self);
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  const kb = (bytes: number) => `${(bytes / 1024 / requestCount).toFixed(1)} KB`;
+  console.log(`${shape}: ${kb(total)} allocated per request (sampled), by package:`);
+  for (const [pkg, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${kb(bytes).padStart(10)}  ${pkg}`);
+  console.log('  by site:');
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${kb(bytes).padStart(10)}  ${site}`);
+}
+type HeapNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] };
