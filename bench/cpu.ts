@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { readCpuSeconds } from './lib/common.js';
 import { benchDatabase, pickData } from './lib/data.js';
+import { formatAllocations } from './lib/profile.js';
 import { loadShape, type ShapeName } from './lib/shapes.js';
 
 const { values } = parseArgs({
@@ -92,10 +93,10 @@ const send = async (body: string) => {
 
 const results: Record<string, { gateway: number[]; sys: number[]; pg: number[] }> = {};
 const session = values.profile || values['heap-profile'] ? new Session() : null;
-if (session) {
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+session?.connect();
+if (values.profile) {
+  await session!.post('Profiler.enable');
+  await session!.post('Profiler.setSamplingInterval', { interval: 200 });
 }
 const profilePath = (option: string, name: string, extension: string) =>
   values.shapes.includes(',') ? option.replace(new RegExp(`(\\.${extension})?$`), `-${name}.${extension}`) : option;
@@ -145,7 +146,7 @@ for (const name of values.shapes.split(',') as ShapeName[]) {
   if (values['heap-profile']) {
     const { profile } = await session!.post('HeapProfiler.stopSampling');
     writeFileSync(profilePath(values['heap-profile'], name, 'heapprofile'), JSON.stringify(profile));
-    printAllocationSites(name, profile, requests * rounds);
+    console.log(formatAllocations(name, profile, requests * rounds));
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -158,28 +159,3 @@ if (values.json) console.log(JSON.stringify(results));
 await admin.end();
 await db.close();
 process.exit(0);
-
-/** The heaviest allocation sites of a sampling heap profile (self bytes), per request. */
-function printAllocationSites(shape: string, profile: { head: HeapNode }, requestCount: number) {
-  const bySite = new Map<string, number>();
-  const byPackage = new Map<string, number>();
-  const walk = (node: HeapNode) => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const self = node.selfSize;
-    if (self > 0) {
-      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/')}:${lineNumber + 1}`;
-      bySite.set(site, (bySite.get(site) ?? 0) + self);
-      const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (/\/src\//.test(url) ? 'src' : url ? 'other' : '(native)');
-      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + self);
-    }
-    for (const child of node.children) walk(child);
-  };
-  walk(profile.head);
-  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-  const kb = (bytes: number) => `${(bytes / 1024 / requestCount).toFixed(1)} KB`;
-  console.log(`${shape}: ${kb(total)} allocated per request (sampled), by package:`);
-  for (const [pkg, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${kb(bytes).padStart(10)}  ${pkg}`);
-  console.log('  by site:');
-  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${kb(bytes).padStart(10)}  ${site}`);
-}
-type HeapNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] };

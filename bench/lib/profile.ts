@@ -1,6 +1,7 @@
 // `--profile`: the server runs with node --cpu-prof; this summarises the .cpuprofile it writes on
 // exit: self time by package (node_modules/<pkg>, the project's own files, node internals, GC)
 // and the hottest functions. Profiling slows the server: such runs go to a "-profile" results file.
+// Also the allocation sites of a sampling heap profile (bench/cpu.ts --heap-profile).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -61,5 +62,34 @@ export function formatProfile(summary: ProfileSummary): string {
     ...summary.packages.map(([name, ms]) => `  ${pct(ms)}  ${name}`),
     'hottest functions (self time):',
     ...summary.functions.map(([name, ms]) => `  ${pct(ms)}  ${name}`),
+  ].join('\n');
+}
+
+type HeapNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] };
+
+/** The heaviest allocation sites of a sampling heap profile (self bytes), by package and function, per request. */
+export function formatAllocations(label: string, profile: { head: HeapNode }, requests: number, top = 25): string {
+  const packages = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (node.selfSize > 0) {
+      const pkg = packageOf(url, functionName);
+      const name = `${functionName || '(anonymous)'} ${pkg}${url ? `:${lineNumber + 1}` : ''}`;
+      total += node.selfSize;
+      packages.set(pkg, (packages.get(pkg) ?? 0) + node.selfSize);
+      functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const kb = (bytes: number) => `${(bytes / 1024 / requests).toFixed(1)} KB`.padStart(10);
+  const sorted = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [
+    `${label}: ${kb(total).trim()} allocated per request (sampled), by package:`,
+    ...sorted(packages, 12).map(([name, bytes]) => `  ${kb(bytes)}  ${name}`),
+    'by function (self bytes):',
+    ...sorted(functions, top).map(([name, bytes]) => `  ${kb(bytes)}  ${name}`),
   ].join('\n');
 }
