@@ -9,7 +9,12 @@ import { createLogger } from '../src/logger.js';
 import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import { createDemoGateway, globalId, keyHeader, MAIN_STORY, onPostgres, testConfig, type TestGateway } from './helpers.js';
 
-const BROWSERS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
+/**
+ * Chromium's headless shell first: the old headless mode, which Playwright itself runs for headless
+ * tests, costs this file about a third less CPU and wall time than the full browser (14 against 19
+ * s of CPU on a 2-core machine); the full browsers after it work as well.
+ */
+const BROWSERS = ['chromium-headless-shell', 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 
 const isExecutable = (file: string) => {
   try {
@@ -33,7 +38,8 @@ function findBrowser(): string | undefined {
 const executablePath = findBrowser();
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 const notFound =
-  `No Chromium or Chrome: set CHROMIUM_PATH, or put one of ${BROWSERS.join(', ')} on PATH ` + '(Debian/Ubuntu: apt-get install chromium).';
+  `No Chromium or Chrome: set CHROMIUM_PATH, or put one of ${BROWSERS.join(', ')} on PATH ` +
+  '(Debian/Ubuntu: apt-get install chromium-headless-shell, or chromium).';
 // Outside CI a machine without a browser skips these tests, saying so; in CI they always run.
 if (!executablePath && !inCI && !onPostgres) console.warn(`Skipping the browser tests. ${notFound}`);
 
