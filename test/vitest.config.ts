@@ -2,6 +2,7 @@
 // database kind run a second time against that PostgreSQL server (each file in a fresh database of
 // its own). test/global-setup.ts migrates and seeds one template per database kind and run; each
 // file starts from a copy of it.
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -9,6 +10,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const postgresUrl = process.env.TEST_DATABASE_URL;
+
+// V8's compiled code of every module Node itself loads (node_modules in the workers, the production
+// build in the processes tests start), kept between runs: set before vitest starts its workers, so
+// they and every process they start inherit it. It saves a run 15–24 s of CPU and 6–14 s of wall
+// time on a 2-core machine (measured A/B, alternated). Node checks each entry against the source.
+process.env.NODE_COMPILE_CACHE ??= path.join(
+  process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'),
+  'newsroom-gateway',
+  'v8-compile-cache',
+);
 
 /**
  * Files that run on the PGlite pass only: what they test does not depend on the database kind
