@@ -53,21 +53,21 @@ const POSTGRES_ONLY = ['test/database-deadlines.test.ts', 'test/prepared-stateme
  * child processes).
  */
 const SLOWEST_FIRST = [
-  'browser', // 32 s
-  'live', // 21
-  'embedded-lock', // 16
-  'fuzz', // 13
-  'webhooks', // 12
-  'server', // 11
+  'live', // 16 s
+  'browser', // 14
   'build', // 11
-  'faults', // 10
-  'http-cache', // 9
+  'faults', // 11
+  'webhooks', // 11
+  'fuzz', // 10
+  'http-cache', // 10
+  'server', // 9
+  'embedded-lock', // 8
+  'front-door', // 8
   'seed', // 8
   'replicas', // 7
-  'front-door', // 7
-  'catalog', // 7
-  'cdn-purge', // 7
-  'migrations', // 6
+  'migrations', // 7
+  'catalog', // 6
+  'cdn-purge', // 6
   'resources', // 5
 ].map((name) => `test/${name}.test.ts`);
 
