@@ -93,8 +93,9 @@ export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFac
  */
 export async function diffMigrationsToSchema(options: { shadowDataDir?: Blob } = {}): Promise<string> {
   const open = () => new PGlite('memory://', { loadDataDir: options.shadowDataDir });
-  const databases = [open()];
-  const factory = new PrismaPGlite(databases[0]!);
+  const main = open();
+  const databases = [main];
+  const factory = new PrismaPGlite(main);
   // The engine replays the migrations on a shadow database, which the adapter would create with
   // initdb each time (1.4 s of CPU, ignoring shadowDataDir) and never close: started from the same
   // dump here instead, and closed with the other.
