@@ -1,8 +1,7 @@
 // createGateway: the GraphQL gateway over one database, without listening on a port, so tests
 // drive it in-process (`yoga.fetch`) or behind a real server.
 import { GraphQLError } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLRenderer, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import { createContext, type Context } from '../context.js';
 import type { Database } from '../db/client.js';
@@ -160,6 +159,12 @@ export function createGateway(options: { config: Config; db: Database; logger: L
 
 const errorMessage = (error: unknown) =>
   String((error instanceof GraphQLError ? (error.originalError ?? error) : (error as Error))?.message ?? error);
+
+/**
+ * GraphiQL's page, its bundle (9 MB of JavaScript) imported at the first visit instead of at every
+ * start: the import costs a process 0.4 s of CPU, and most processes never serve the IDE.
+ */
+const renderGraphiQL: GraphiQLRenderer = async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options);
 
 const exampleQuery = /* GraphQL */ `# Try the day's e-paper and the newest stories.
 {
