@@ -18,6 +18,11 @@ export type Context = Reader & {
   lastEventId?: number;
   /** Set for operations arriving over a WebSocket. */
   transport?: 'ws';
+  /**
+   * Aborts when the client that asked has gone (its HTTP connection or its WebSocket closed): its
+   * operation leaves the line, and a query stops where it is (server/database-capacity.ts).
+   */
+  clientGone?: AbortSignal;
   /** Which webhook targets may be registered, and the retry window a replay gets. */
   webhooks?: Pick<WebhookSettings, 'allowPrivateTargets' | 'retryWindowMs'>;
   /** The image service renditions are built for (config IMAGE_*). */
@@ -38,7 +43,7 @@ export function createContext(
   prisma: PrismaClient,
   live: LiveHub,
   viewer: Viewer = anonymous,
-  extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images'>> & { sectionTree?: SectionTree } = {},
+  extra: Partial<Pick<Context, 'resumeAfter' | 'webhooks' | 'images' | 'clientGone'>> & { sectionTree?: SectionTree } = {},
 ): Context {
   const { sectionTree, ...rest } = extra;
   return {

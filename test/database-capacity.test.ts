@@ -2,12 +2,15 @@
 // (blocked behind a table lock held by the test) leaves an editor's publish unaffected, and
 // anonymous operations beyond MAX_ANONYMOUS_OPERATIONS get 503 SERVER_BUSY with Retry-After; of
 // those admitted, MAX_ANONYMOUS_EXECUTING execute at once and the others wait their turn.
+import type { Client } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { anonymousCapacity } from '../src/server/database-capacity.js';
 import { createGateway, type Gateway } from '../src/server/gateway.js';
+import { serveGateway, type RunningGateway } from '../src/server/start.js';
 import {
   createTestDatabase,
   createTestGateway,
@@ -17,6 +20,7 @@ import {
   onPostgres,
   testConfig,
   type TestDatabase,
+  wsClient,
 } from './helpers.js';
 
 const READERS = 3;
@@ -183,6 +187,97 @@ describe.skipIf(!onPostgres)('an anonymous read flood holding every reader conne
     } finally {
       await own.close();
     }
+  });
+});
+
+describe.skipIf(!onPostgres)('a client that goes away takes its work with it', () => {
+  // Two statements one after the other: the editions, then (once they are in) their count.
+  const LIST_THEN_COUNT = '{ editions(first: 3) { totalCount edges { node { name } } } }';
+  let test: TestDatabase;
+  let db: Database;
+  let served: RunningGateway;
+  let locker: pg.Client;
+  const statements: string[] = [];
+  const clients: Client[] = [];
+  const lists = () => statements.filter((sql) => sql.includes('FROM "public"."Edition"') && !sql.includes('COUNT(')).length;
+  const counts = () => statements.filter((sql) => sql.includes('COUNT(') && sql.includes('"Edition"')).length;
+
+  beforeAll(async () => {
+    test = await createTestDatabase({ demo: true });
+    db = await openDatabase(
+      { kind: 'postgres', url: await databaseUrl(test), poolSize: READERS, reservedPoolSize: 2, statementTimeoutMs: 120_000 },
+      { onStatement: (sql) => statements.push(sql) },
+    );
+    // No HTTP cache in front (it asks yoga itself, for whoever asks next), one anonymous operation at a time.
+    const config = testConfig({ PORT: '0', HOST: '127.0.0.1', RESPONSE_CACHE: 'false', MAX_ANONYMOUS_EXECUTING: '1' });
+    served = await serveGateway({ config, db, logger: createLogger('silent') });
+    locker = new pg.Client({ connectionString: await databaseUrl(test) });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.dispose();
+    await locker?.end();
+    await served?.stop();
+    await db?.close();
+    await test?.dispose();
+  });
+
+  it('over a WebSocket and over HTTP: its operations waiting for a turn never run, and its running query sends nothing more', async () => {
+    const results: unknown[] = [];
+    const subscribe = (client: Client) =>
+      new Promise<void>((resolve) => {
+        client.subscribe({ query: LIST_THEN_COUNT }, { next: (result) => results.push(result), error: () => resolve(), complete: resolve });
+      });
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE "Edition" IN ACCESS EXCLUSIVE MODE');
+    let late: Promise<void> | undefined;
+    // A raw graphql-transport-ws client: it can drop its TCP connection without a word.
+    const vanishing = new WebSocket(served.url.replace('http', 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => vanishing.once('open', resolve).once('error', reject));
+    vanishing.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => vanishing.once('message', resolve)); // connection_ack
+    try {
+      // Three queries on one socket: the first runs (its list waits on the lock), two wait their turn.
+      for (const id of ['1', '2', '3']) vanishing.send(JSON.stringify({ id, type: 'subscribe', payload: { query: LIST_THEN_COUNT } }));
+      await expect.poll(() => served.capacity.active()).toBe(3);
+      const waitingOnLock = async () =>
+        (
+          await test.prisma.$queryRaw<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+        )[0]!.n;
+      await expect.poll(waitingOnLock).toBe(1);
+
+      // An HTTP reader joins the line and hangs up.
+      const hangUp = new AbortController();
+      const asked = fetch(served.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: LIST_THEN_COUNT }),
+        signal: hangUp.signal,
+      }).catch(() => undefined);
+      await expect.poll(() => served.capacity.active()).toBe(4);
+      hangUp.abort();
+      await asked;
+      await expect.poll(() => served.capacity.active()).toBe(3);
+
+      // The WebSocket client vanishes: its waiting queries leave the line, and the running one gives
+      // up its place and turn at once (its statement still waits on the lock).
+      vanishing.terminate();
+      await expect.poll(() => served.capacity.active()).toBe(0);
+      expect(served.sockets.connections()).toBe(0);
+      expect(await waitingOnLock()).toBe(1);
+
+      late = subscribe(wsClient(clients, served));
+      await expect.poll(waitingOnLock).toBe(2);
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    await late;
+    expect(results).toEqual([{ data: { editions: expect.objectContaining({ totalCount: expect.any(Number) }) } }]);
+    await expect.poll(() => served.capacity.active()).toBe(0);
+    // The vanished client's running query got its list, then stopped: no count for it. Only the late one ran whole.
+    expect(lists()).toBe(2);
+    expect(counts()).toBe(1);
   });
 });
 

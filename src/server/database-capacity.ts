@@ -13,7 +13,11 @@
 // away while it waits leaves the line and never runs. The HTTP cache asks yoga for a page's root
 // fields one by one, each an operation with its own turn; none runs inside another that holds a
 // turn, so waiting cannot deadlock.
-import { GraphQLError } from 'graphql';
+//
+// Nobody's work is done for a client that has gone (context.clientGone: its HTTP connection or
+// its WebSocket closed): its operation leaves the line, and a query of any viewer stops where it
+// is, so none of its later statements is sent.
+import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
 
@@ -81,13 +85,11 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
         setResultAndStopExecution({ errors: [serverBusy()] });
         return;
       }
-      // yoga's request: its signal aborts when the client's connection closes (none on WebSockets).
-      const { request } = args.contextValue as { request?: Request };
       // Released however execution ends, a thrown error included.
       setExecuteFn(async (executeArgs) => {
         let hadTurn = false;
         try {
-          hadTurn = await turn(request?.signal);
+          hadTurn = await turn(args.contextValue.clientGone);
           if (!hadTurn) return { errors: [clientGone()] };
           return await executeFn(executeArgs);
         } finally {
@@ -109,9 +111,38 @@ export function anonymousCapacity(limits: { max: number; executing: number }): A
   };
 }
 
-/** The answer to an operation whose client left while it waited for its turn (nobody reads it). */
+/**
+ * A query whose client has gone stops at its next field (graphql-tools' executor checks the signal
+ * before each one): no later statement is sent for it, and it answers CLIENT_CLOSED_REQUEST, which
+ * nobody reads. It gives up its turn at once: a statement it had sent finishes on its connection
+ * (PostgreSQL is not interrupted), so the next in line may wait a moment for that connection.
+ * Mutations run to their end: their writes commit or roll back as a whole, and the client learns
+ * which on its next read, whether or not it stayed. Subscriptions end with their stream (yoga over
+ * HTTP, graphql-ws over WebSockets).
+ */
+export function stopAbandonedQueries(): Plugin<Context> {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const gone = args.contextValue.clientGone;
+      if (!gone || getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
+      setExecuteFn(async (executeArgs) => {
+        if (gone.aborted) return { errors: [clientGone()] };
+        try {
+          const result = await executeFn({ ...executeArgs, signal: gone } as typeof executeArgs);
+          return gone.aborted ? { errors: [clientGone()] } : result;
+        } catch (error) {
+          // The executor rejects with the signal's reason (an AbortError): not a failure of ours.
+          if (gone.aborted) return { errors: [clientGone()] };
+          throw error;
+        }
+      });
+    },
+  };
+}
+
+/** The answer to an operation whose client left before it ran or finished (nobody reads it). */
 function clientGone(): GraphQLError {
-  return new GraphQLError('The request was cancelled by the client before it ran.', {
+  return new GraphQLError('The request was cancelled by the client.', {
     extensions: { code: 'CLIENT_CLOSED_REQUEST', http: { status: 499 } },
   });
 }

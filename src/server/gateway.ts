@@ -15,7 +15,7 @@ import { SectionTree } from '../newsroom/section-tree.js';
 import { useCdnTags } from './cdn-purge.js';
 import { frontDoor, type FrontDoor } from './front-door.js';
 import { bodyLimit, httpPolicy, type HttpPolicy } from './http-policy.js';
-import { anonymousCapacity } from './database-capacity.js';
+import { type AnonymousCapacity, anonymousCapacity, stopAbandonedQueries } from './database-capacity.js';
 import { useFeeds } from './feeds.js';
 import { useFrontPage } from './front-page.js';
 import { useLiveEventIds } from './live-transport.js';
@@ -37,6 +37,8 @@ export type Gateway = {
   responseCache: ResponseCache;
   persistedOperations: PersistedOperations;
   resourceLimits: ResourceLimits;
+  /** Places and turns of anonymous operations (database-capacity.ts). */
+  capacity: AnonymousCapacity;
   /** LIVE_TRACE_FILE's timeline of the live fan-out, when set. */
   liveTrace?: LiveTrace;
 };
@@ -100,6 +102,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       const viewer = initial.viewer ?? door.viewerOf(initial.request) ?? anonymous;
       return createContext(viewer.kind === 'anonymous' ? db.readers : db.prisma, live, viewer, {
         resumeAfter: initial.request?.headers.get('last-event-id') ?? undefined,
+        clientGone: initial.request?.signal,
         webhooks: config.webhooks,
         images: config.images,
         sectionTree,
@@ -117,6 +120,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
       ...persisted.plugins,
       ...cache.plugins,
       capacity.plugin,
+      stopAbandonedQueries(),
       ...useCdnTags(config.cdnPurge.target),
       ...obs.lastPlugins,
       // Where yoga's own body limit ran: after every plugin, so it wraps the parser yoga chose.
@@ -153,6 +157,7 @@ export function createGateway(options: { config: Config; db: Database; logger: L
     responseCache: cache,
     persistedOperations: persisted,
     resourceLimits: resources,
+    capacity,
     liveTrace,
   };
 }

@@ -45,6 +45,11 @@ type Extra = {
   operations?: Set<string>;
   /** Operations under way: their request id and start, for the one log line and histogram entry each gets. */
   started?: Map<string, { reqId: string; start: number; status?: number }>;
+  /**
+   * Aborted when the socket closes: the context's clientGone of each operation under way. One per
+   * operation, not one per socket: the executor leaves a listener on the signal it is given.
+   */
+  abandon?: Map<string, AbortController>;
 };
 
 export type LiveSockets = { connections(): number; close(): Promise<void> };
@@ -104,10 +109,16 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         }
         extra.operations = new Set();
         extra.started = new Map();
+        extra.abandon = new Map();
         liveMetrics.connectionOpened();
         return true;
       },
-      onClose: (ctx) => ctx.extra.unwatch?.(),
+      onClose: (ctx) => {
+        ctx.extra.unwatch?.();
+        // The client is gone: its operations leave the line, its queries stop (database-capacity.ts).
+        for (const gone of ctx.extra.abandon?.values() ?? []) gone.abort();
+        ctx.extra.abandon?.clear();
+      },
       onDisconnect: (ctx) => {
         liveMetrics.connectionClosed();
         for (const _ of ctx.extra.operations ?? []) gateway.live.trackSubscription(-1);
@@ -160,6 +171,9 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         if (errors.length) return refuse(errors);
         const contextValue = await contextFactory();
         contextValue.transport = 'ws';
+        const gone = new AbortController();
+        ctx.extra.abandon!.set(id, gone);
+        contextValue.clientGone = gone.signal;
         return {
           schema,
           document,
@@ -187,11 +201,13 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       // An error ends the operation: it no longer counts against the connection's limit.
       onError: (ctx, id, _payload, errors) => {
         if (ctx.extra.operations?.delete(id)) gateway.live.trackSubscription(-1);
+        ctx.extra.abandon?.delete(id);
         record(ctx.extra, id, undefined, {});
         return errors.map((error) => toClientError(error) ?? maskedError(error));
       },
       onComplete: (ctx, id) => {
         if (ctx.extra.operations?.delete(id)) gateway.live.trackSubscription(-1);
+        ctx.extra.abandon?.delete(id);
         ctx.extra.started?.delete(id);
       },
     },
