@@ -222,7 +222,7 @@ describe.skipIf(!onPostgres)('a client that goes away takes its work with it', (
     await test?.dispose();
   });
 
-  it('over a WebSocket and over HTTP: its operations waiting for a turn never run, and its running query sends nothing more', async () => {
+  it('over a WebSocket and over HTTP: its operations waiting for a turn never run, and its running query sends nothing more; a completed query too', async () => {
     const results: unknown[] = [];
     const subscribe = (client: Client) =>
       new Promise<void>((resolve) => {
@@ -260,8 +260,12 @@ describe.skipIf(!onPostgres)('a client that goes away takes its work with it', (
       await asked;
       await expect.poll(() => served.capacity.active()).toBe(3);
 
-      // The WebSocket client vanishes: its waiting queries leave the line, and the running one gives
-      // up its place and turn at once (its statement still waits on the lock).
+      // The WebSocket client no longer wants its last query (a search superseded by the next keystroke).
+      vanishing.send(JSON.stringify({ id: '3', type: 'complete' }));
+      await expect.poll(() => served.capacity.active()).toBe(2);
+
+      // Then it vanishes: its waiting query leaves the line, and the running one gives up its place
+      // and turn at once (its statement still waits on the lock).
       vanishing.terminate();
       await expect.poll(() => served.capacity.active()).toBe(0);
       expect(served.sockets.connections()).toBe(0);

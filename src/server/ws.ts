@@ -46,11 +46,15 @@ type Extra = {
   /** Operations under way: their request id and start, for the one log line and histogram entry each gets. */
   started?: Map<string, { reqId: string; start: number; status?: number }>;
   /**
-   * Aborted when the socket closes: the context's clientGone of each operation under way. One per
-   * operation, not one per socket: the executor leaves a listener on the signal it is given.
+   * The context's clientGone of each operation under way, by id: aborted when the client completes
+   * it or the socket closes. One per operation, not one per socket: the executor leaves a listener
+   * on the signal it is given.
    */
   abandon?: Map<string, AbortController>;
 };
+
+/** Each socket's `abandon` map, made when it connects (before graphql-ws' context exists). */
+const operationsOf = new WeakMap<WebSocket, Map<string, AbortController>>();
 
 export type LiveSockets = { connections(): number; close(): Promise<void> };
 
@@ -74,6 +78,18 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   // graphql-ws, which would log it as an internal error. Registered before useServer's listener.
   wss.on('connection', (socket) => {
     sendSharedPayloads(socket);
+    // A client completing a query it no longer wants (a search superseded by the next keystroke):
+    // graphql-ws only drops its result, so the query is stopped here. Complete messages are short;
+    // longer messages are not decoded twice.
+    const abandon = new Map<string, AbortController>();
+    operationsOf.set(socket, abandon);
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary || data.length > 256 || abandon.size === 0) return;
+      try {
+        const message = JSON.parse(data.toString('utf8')) as { type?: unknown; id?: unknown };
+        if (message.type === 'complete' && typeof message.id === 'string') abandon.get(message.id)?.abort();
+      } catch {} // graphql-ws answers a malformed message itself
+    });
     const emit = socket.emit;
     socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]) {
       const error = args[0] as { code?: unknown; message?: string } | undefined;
@@ -109,7 +125,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         }
         extra.operations = new Set();
         extra.started = new Map();
-        extra.abandon = new Map();
+        extra.abandon = operationsOf.get(extra.socket);
         liveMetrics.connectionOpened();
         return true;
       },
