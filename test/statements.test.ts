@@ -60,4 +60,47 @@ describe('statements per request', () => {
     const large = await statementsFor(document, { n: 20 });
     expect(large.count).toBe(small.count);
   });
+
+  it("each card's tag, author and section lists are read together, and hold what each one's own list holds", async () => {
+    const lists = 'articles(first: 2) { totalCount edges { cursor node { slug } } }';
+    const document = `query($n: Int!) { articles(first: $n) { edges { node {
+      tags { slug ${lists} } byline { author { slug ${lists} } } section { slug ${lists} }
+    } } } }`;
+    const small = await statementsFor(document, { n: 2 });
+    const large = await statementsFor(document, { n: 20 });
+    const cards = large.data.articles.edges.map((edge: any) => edge.node);
+    const tags = new Map<string, unknown>(cards.flatMap((card: any) => card.tags.map((tag: any) => [tag.slug, tag.articles])));
+    const authors = new Map<string, unknown>(cards.flatMap((card: any) => card.byline.map((b: any) => [b.author.slug, b.author.articles])));
+    const sections = new Map<string, unknown>(cards.map((card: any) => [card.section.slug, card.section.articles]));
+    expect(tags.size).toBeGreaterThan(10);
+    expect(authors.size).toBeGreaterThan(5);
+    expect(sections.size).toBeGreaterThan(3);
+    // The list of articles, the sections (subtrees), then per kind of parent: their pages' ids, the rows, the counts.
+    expect(small.count).toBe(2 + 3 * 3);
+    expect(large.count).toBe(small.count);
+
+    // Each is what the filtered root list gives (one statement per list, as before batching), and its cursors page on.
+    for (const [filter, map] of [
+      ['tag', tags],
+      ['author', authors],
+      ['section', sections],
+    ] as const) {
+      for (const [slug, nested] of map) {
+        const alone = await gw.query(`{ articles(filter: { ${filter}: "${slug}" }, ${lists.slice('articles('.length)} }`);
+        expect(nested, `${filter} ${slug}`).toEqual(alone.data.articles);
+      }
+    }
+    // The next page of one of many sections' lists, by its cursor.
+    const tops = (await statementsFor(`{ sections { slug ${lists} } }`, {})).data.sections;
+    const top = tops.find((s: any) => s.articles.totalCount > 2);
+    const next = await statementsFor(
+      `query($after: String!) { sections { slug articles(first: 2, after: $after) { edges { node { slug } } } } }`,
+      { after: top.articles.edges[1].cursor },
+    );
+    const alone = await gw.query(
+      `{ articles(filter: { section: "${top.slug}" }, first: 2, after: "${top.articles.edges[1].cursor}") { edges { node { slug } } } }`,
+    );
+    expect(alone.data.articles.edges.length).toBeGreaterThan(0);
+    expect(next.data.sections.find((s: any) => s.slug === top.slug).articles).toEqual(alone.data.articles);
+  });
 });

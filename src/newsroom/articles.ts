@@ -2,6 +2,7 @@
 // loading rows in a given order. GraphQL-free so scripts and benchmarks can use it too.
 import type { Article, ArticleKind, Prisma } from '../generated/prisma/client.js';
 import { sectionSubtreeIds } from './loaders.js';
+import { type ArticleParent, articleCountsByParent, type NewestPage, newestIdsByParent, type ParentKind } from './parent-pages.js';
 import type { PopularityWindow } from './popularity.js';
 import type { Reader } from './reader.js';
 import { visibleArticleWhere } from './visibility.js';
@@ -33,12 +34,7 @@ export async function articleWhere(reader: Reader, filter: ArticleFilter = {}): 
 export type NewestKey = { publishedAt: Date; id: number };
 
 /** A page in newest-first order after (or, inverted, before) a key; one statement. */
-export function newestPage<Q extends object>(
-  reader: Reader,
-  query: Q,
-  where: Prisma.ArticleWhereInput,
-  page: { after?: NewestKey; before?: NewestKey; limit: number; inverted: boolean },
-) {
+export function newestPage<Q extends object>(reader: Reader, query: Q, where: Prisma.ArticleWhereInput, page: NewestPage) {
   const beyond = (key: NewestKey, op: 'lt' | 'gt'): Prisma.ArticleWhereInput => ({
     OR: [{ publishedAt: { [op]: key.publishedAt } }, { publishedAt: key.publishedAt, id: { [op]: key.id } }],
   });
@@ -53,6 +49,39 @@ export function newestPage<Q extends object>(
     take: page.limit,
   });
 }
+
+/** A tag, an author or a section whose list is read, with the filter that reads it alone. */
+export type ListParent = ArticleParent & { via: ParentKind; where: Prisma.ArticleWhereInput };
+
+/**
+ * A page of a tag's, an author's or a section's published articles, newest first, unfiltered.
+ * The same page of every such parent the operation asks for in one tick is read together: alone,
+ * one statement as `newestPage`; two or more, two statements for all (ids, then rows, parent-pages.ts).
+ */
+export function newestPageOf<Q extends object>(reader: Reader, query: Q, parent: ListParent, page: NewestPage): Promise<Article[]> {
+  const load = async (parents: readonly ListParent[]): Promise<Article[][]> => {
+    if (parents.length === 1) return [(await newestPage(reader, query, parents[0]!.where, page)) as Article[]];
+    const pages = await newestIdsByParent(reader.prisma, parent.via, parents, page);
+    const rows = (await reader.prisma.article.findMany({
+      ...query,
+      where: { AND: [visibleArticleWhere(reader.viewer), { id: { in: pages.flat() } }] },
+    })) as Article[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return pages.map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
+  };
+  return reader.loaders.batch(JSON.stringify(['newest', parent.via, page, query]), load, byParentId).load(parent);
+}
+
+/** How many published articles a tag, an author or a section has; batched as `newestPageOf`. */
+export function articleCountOf(reader: Reader, parent: ListParent): Promise<number> {
+  const load = async (parents: readonly ListParent[]): Promise<number[]> =>
+    parents.length === 1
+      ? [await reader.prisma.article.count({ where: parents[0]!.where })]
+      : articleCountsByParent(reader.prisma, parent.via, parents);
+  return reader.loaders.batch(`count:${parent.via}`, load, byParentId).load(parent);
+}
+
+const byParentId = (parent: ListParent) => parent.id;
 
 /** A page of the most read articles matching `where` in the window, best first: one statement. */
 export async function mostReadPage(

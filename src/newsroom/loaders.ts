@@ -12,6 +12,7 @@ export type { SectionRow };
 export function createLoaders(prisma: PrismaClient, viewer: Viewer, sectionTree?: SectionTree) {
   let sections: Promise<SectionRow[]> | undefined;
   const articles = new Map<string, DataLoader<number, Article | undefined>>();
+  const batches = new Map<string, DataLoader<any, any, unknown>>();
   return {
     /**
      * Visible articles by id, loaded with a planned Prisma query (its include/select): every
@@ -31,6 +32,15 @@ export function createLoaders(prisma: PrismaClient, viewer: Viewer, sectionTree?
         });
         articles.set(key, loader);
       }
+      return loader;
+    },
+    /**
+     * A loader of this request for `key`: what the domain batches beyond the above (lists of many
+     * tags, authors or sections, articles.ts). The same key gets the same loader.
+     */
+    batch<K, V>(key: string, load: (keys: readonly K[]) => Promise<V[]>, cacheKeyFn: (key: K) => unknown): DataLoader<K, V, unknown> {
+      let loader = batches.get(key);
+      if (!loader) batches.set(key, (loader = new DataLoader(load, { cacheKeyFn })));
       return loader;
     },
     /**

@@ -4,7 +4,16 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { encodeGlobalID, resolveCursorConnection, resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import { articleWhere, mostReadCount, mostReadPage, newestPage, type ArticleFilter } from '../newsroom/articles.js';
+import {
+  articleCountOf,
+  articleWhere,
+  mostReadCount,
+  mostReadPage,
+  newestPage,
+  newestPageOf,
+  type ArticleFilter,
+} from '../newsroom/articles.js';
+import type { ArticleParent, ParentKind } from '../newsroom/parent-pages.js';
 import { mayMoveArticle, mayRefileArticles } from '../newsroom/live.js';
 import type { PopularityWindow } from '../newsroom/popularity.js';
 import { visibleArticleWhere } from '../newsroom/visibility.js';
@@ -171,8 +180,19 @@ export const articleListArgs = builder.args((t) => ({
   window: t.field({ type: PopularityWindowEnum, defaultValue: 'DAY', description: 'For MOST_READ.' }),
 }));
 
-/** Resolves any article list: one statement for the page, one more only if totalCount is asked. */
-export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo, args: ArticleListArgs, fixed: ArticleFilter = {}) {
+/**
+ * Resolves any article list: one statement for the page, one more only if totalCount is asked.
+ * A tag's, an author's or a section's list (`parent`, its filter in `fixed`) in the newest order
+ * without a filter of the client's is batched with the same list of every other parent in the
+ * operation: two statements for all their pages, one for all their counts (parent-pages.ts).
+ */
+export async function resolveArticleList(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  args: ArticleListArgs,
+  fixed: ArticleFilter = {},
+  parent?: ArticleParent & { via: ParentKind },
+) {
   const options = pageOptions(args);
   const where = await articleWhere(ctx, { ...args.filter, ...fixed });
   const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }) as { select: Prisma.ArticleSelect };
@@ -189,22 +209,28 @@ export async function resolveArticleList(ctx: Context, info: GraphQLResolveInfo,
     if (!isCursorTime(publishedAt) || !isCursorId(id)) throw userError('Invalid cursor.', 'INVALID_CURSOR');
     return { publishedAt: new Date(publishedAt), id };
   };
+  const batched = parent && !hasFilter(args.filter) ? { ...parent, where } : undefined;
   const connection = await resolveCursorConnection(
     {
       ...options,
       toCursor: (a: { publishedAt: Date | null; id: number }) => encodeKeyCursor('newest', [a.publishedAt?.getTime() ?? 0, a.id]),
     } as never,
-    ({ after, before, limit, inverted }) =>
+    ({ after, before, limit, inverted }) => {
       // The cursor is (publishedAt, id), whatever the client selected.
-      newestPage(ctx, { select: { ...query.select, publishedAt: true } }, where, {
-        after: after ? toKey(after) : undefined,
-        before: before ? toKey(before) : undefined,
-        limit,
-        inverted,
-      }),
+      const withKey = { select: { ...query.select, publishedAt: true } };
+      const page = { after: after ? toKey(after) : undefined, before: before ? toKey(before) : undefined, limit, inverted };
+      return batched ? newestPageOf(ctx, withKey, batched, page) : newestPage(ctx, withKey, where, page);
+    },
   );
-  return { ...connection, totalCount: () => ctx.prisma.article.count({ where }) };
+  return {
+    ...connection,
+    totalCount: () => (batched ? articleCountOf(ctx, batched) : ctx.prisma.article.count({ where })),
+  };
 }
+
+/** Whether the client narrowed a list (an empty list of kinds does not). */
+const hasFilter = (filter: ArticleListArgs['filter']) =>
+  filter != null && Object.values(filter).some((value) => value != null && !(Array.isArray(value) && value.length === 0));
 
 builder.queryFields((t) => ({
   article: t.prismaField({

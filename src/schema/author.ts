@@ -26,7 +26,8 @@ export const Author = builder.prismaNode('Author', {
         type: Article,
         description: 'Published articles with this author in the byline.',
         args: articleListArgs,
-        resolve: (author, args, ctx, info) => resolveArticleList(ctx, info, args, { author: author.slug }),
+        resolve: (author, args, ctx, info) =>
+          resolveArticleList(ctx, info, args, { author: author.slug }, { via: 'author', id: author.id }),
       },
       ArticleConnection,
     ),

@@ -30,8 +30,9 @@ export const Section = builder.prismaNode('Section', {
         resolve: async (section, args, ctx, info) => {
           // Keyed by the sections it holds (cache-rules.ts): a publish elsewhere leaves it cached.
           ctx.cacheKeys.add(SECTION_ARTICLE_LISTS);
-          for (const id of await sectionSubtreeIds(ctx.loaders, section.slug)) ctx.cacheKeys.add(sectionArticleList(id));
-          return resolveArticleList(ctx, info, args, { section: section.slug });
+          const sectionIds = await sectionSubtreeIds(ctx.loaders, section.slug);
+          for (const id of sectionIds) ctx.cacheKeys.add(sectionArticleList(id));
+          return resolveArticleList(ctx, info, args, { section: section.slug }, { via: 'section', id: section.id, sectionIds });
         },
       },
       ArticleConnection,

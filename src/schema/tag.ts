@@ -24,7 +24,7 @@ export const Tag = builder.prismaNode('Tag', {
         type: Article,
         description: 'Published articles with this tag.',
         args: articleListArgs,
-        resolve: (tag, args, ctx, info) => resolveArticleList(ctx, info, args, { tag: tag.slug }),
+        resolve: (tag, args, ctx, info) => resolveArticleList(ctx, info, args, { tag: tag.slug }, { via: 'tag', id: tag.id }),
       },
       ArticleConnection,
     ),
