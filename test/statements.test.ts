@@ -1,7 +1,7 @@
 // The N+1 guard: the SQL statements a page causes do not grow with the sizes of its lists.
 import { operationDocument } from '../src/schema/operations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDemoGateway, MAIN_STORY, type TestGateway } from './helpers.js';
+import { createDemoGateway, keyHeader, MAIN_STORY, type TestGateway } from './helpers.js';
 
 const operation = operationDocument;
 
@@ -59,6 +59,38 @@ describe('statements per request', () => {
     const small = await statementsFor(document, { n: 2 });
     const large = await statementsFor(document, { n: 20 });
     expect(large.count).toBe(small.count);
+  });
+
+  it("an editor's or a writer's revisions of a whole list are read together", async () => {
+    const count = async (document: string, n: number, headers: Record<string, string>) => {
+      const before = gw.db.statements.length;
+      const response = await gw.query(document, { n }, headers);
+      expect(response.errors).toBeUndefined();
+      return { count: gw.db.statements.length - before, edges: response.data.articles.edges };
+    };
+    const all = `query($n: Int!) { articles(first: $n) { edges { node { revisions { version } } } } }`;
+    const editor = await keyHeader(gw.db, 'EDITOR');
+    await count(all, 1, editor); // a key's first request also records its use
+    const small = await count(all, 2, editor);
+    const large = await count(all, 20, editor);
+    expect(large.edges).toHaveLength(20);
+    expect(large.count).toBe(small.count);
+
+    // A writer, on their own articles (one check for all of them).
+    const own = `query($n: Int!) { articles(first: $n, filter: { author: "reuters" }) { edges { node { revisions { version } } } } }`;
+    const writer = await keyHeader(gw.db, 'WRITER', 'reuters');
+    await count(own, 1, writer);
+    const few = await count(own, 2, writer);
+    const many = await count(own, 20, writer);
+    expect(many.edges.length).toBeGreaterThan(few.edges.length);
+    expect(many.count).toBe(few.count);
+    // …and refused on anyone else's.
+    const theirs = await gw.db.prisma.article.findFirstOrThrow({
+      where: { status: 'PUBLISHED', bylines: { none: { author: { slug: 'reuters' } } } },
+    });
+    const other = await gw.query(`{ article(slug: "${theirs.slug}") { revisions { version } } }`, {}, writer);
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(other.errors?.[0]?.message).toBe('A writer sees the revisions of their own articles only.');
   });
 
   it("each card's tag, author and section lists are read together, and hold what each one's own list holds", async () => {
