@@ -2,8 +2,9 @@
 // another list (each tag of twenty cards with its own latest stories) costs one statement for all
 // its parents, not one or two each. Raw SQL because the page is per parent: Prisma's nested
 // `take` builds every candidate's JSON before it limits (a tag with 5,000 stories would build
-// 5,000 cards for 3), while each parent's lateral subquery here walks the index and stops at its
-// page. The rows are then loaded by id with the planned query (loaders.articles), one statement.
+// 5,000 cards for 3), while each parent's lateral subquery here walks the newest published
+// articles' index and stops at its page. articles.ts then loads the rows by id with the planned
+// query, one statement, and batches the parents (newestPageOf, articleCountOf).
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { NewestKey } from './articles.js';
 

@@ -164,9 +164,9 @@ const Revision = builder.prismaObject('Revision', {
   }),
 });
 
-// A plain field, not a planned relation: the rights check must run before any revision is read.
 const byId = (id: number) => id;
 
+// A plain field, not a planned relation: the rights check must run before any revision is read.
 builder.prismaObjectField(Article, 'revisions', (t) =>
   t.field({
     type: [Revision],

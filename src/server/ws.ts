@@ -46,9 +46,9 @@ type Extra = {
   /** Operations under way: their request id and start, for the one log line and histogram entry each gets. */
   started?: Map<string, { reqId: string; start: number; status?: number }>;
   /**
-   * The context's clientGone of each operation under way, by id: aborted when the client completes
-   * it or the socket closes. One per operation, not one per socket: the executor leaves a listener
-   * on the signal it is given.
+   * The context's clientGone of each query or mutation under way, by id: aborted when the client
+   * completes it or the socket closes. One per operation, not one per socket: the executor leaves a
+   * listener on the signal it is given.
    */
   abandon?: Map<string, AbortController>;
 };
@@ -187,9 +187,12 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         if (errors.length) return refuse(errors);
         const contextValue = await contextFactory();
         contextValue.transport = 'ws';
-        const gone = new AbortController();
-        ctx.extra.abandon!.set(id, gone);
-        contextValue.clientGone = gone.signal;
+        // Queries and mutations only: a subscription ends with its stream when the client goes.
+        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+          const gone = new AbortController();
+          ctx.extra.abandon!.set(id, gone);
+          contextValue.clientGone = gone.signal;
+        }
         return {
           schema,
           document,
