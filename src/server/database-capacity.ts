@@ -127,13 +127,20 @@ export function stopAbandonedQueries(): Plugin<Context> {
       if (!gone || getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       setExecuteFn(async (executeArgs) => {
         if (gone.aborted) return { errors: [clientGone()] };
+        // The executor reads its signal before every field: it gets a plain one. The node server's
+        // request signal is a Proxy whose every read costs (2-3 ms a section front of 600 fields).
+        const stop = new AbortController();
+        const abort = () => stop.abort();
+        gone.addEventListener('abort', abort, { once: true });
         try {
-          const result = await executeFn({ ...executeArgs, signal: gone } as typeof executeArgs);
-          return gone.aborted ? { errors: [clientGone()] } : result;
+          const result = await executeFn({ ...executeArgs, signal: stop.signal } as typeof executeArgs);
+          return stop.signal.aborted ? { errors: [clientGone()] } : result;
         } catch (error) {
           // The executor rejects with the signal's reason (an AbortError): not a failure of ours.
-          if (gone.aborted) return { errors: [clientGone()] };
+          if (stop.signal.aborted) return { errors: [clientGone()] };
           throw error;
+        } finally {
+          gone.removeEventListener('abort', abort);
         }
       });
     },
