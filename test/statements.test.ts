@@ -66,7 +66,9 @@ describe('statements per request', () => {
       const before = gw.db.statements.length;
       const response = await gw.query(document, { n }, headers);
       expect(response.errors).toBeUndefined();
-      return { count: gw.db.statements.length - before, edges: response.data.articles.edges };
+      // The key's own statements (its check, the throttled record of its use) are the front door's, not the list's.
+      const own = gw.db.statements.slice(before).filter((sql) => !sql.includes('"ApiKey"'));
+      return { count: own.length, edges: response.data.articles.edges };
     };
     const all = `query($n: Int!) { articles(first: $n) { edges { node { revisions { version } } } } }`;
     const editor = await keyHeader(gw.db, 'EDITOR');
