@@ -62,6 +62,8 @@ export function newestPageOf<Q extends object>(reader: Reader, query: Q, parent:
   const load = async (parents: readonly ListParent[]): Promise<Article[][]> => {
     if (parents.length === 1) return [(await newestPage(reader, query, parents[0]!.where, page)) as Article[]];
     const pages = await newestIdsByParent(reader.prisma, parent.via, parents, page);
+    // Not loaders.articles: through it, the rows of tag, author and section lists would share a
+    // statement or not depending on when each kind's ids arrive; here each kind costs the same.
     const rows = (await reader.prisma.article.findMany({
       ...query,
       where: { AND: [visibleArticleWhere(reader.viewer), { id: { in: pages.flat() } }] },
